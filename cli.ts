@@ -1,0 +1,141 @@
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env
+/**
+ * The vecscene command line: `run`, `validate`, `models`, `policies`,
+ * `schema` and `bench`. User errors print `file:line:col: message` and
+ * exit with code 2.
+ *
+ * @module
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { UserError } from "./engine/errors.ts";
+import { loadPlugin } from "./policies/plugin.ts";
+import { defaultRegistry, type PolicyRegistry } from "./policies/registry.ts";
+import { VERSION } from "./engine/version.ts";
+import { modelsCommand } from "./engine/cli/models.ts";
+import { runCommand } from "./engine/cli/run.ts";
+import { schemaCommand } from "./engine/cli/schema.ts";
+import { validateCommand } from "./engine/cli/validate.ts";
+import { benchCommand } from "./engine/cli/bench.ts";
+
+function integer(min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${v}"`);
+    }
+    return n;
+  };
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+async function registryWith(plugins: string[] = []): Promise<PolicyRegistry> {
+  const r = defaultRegistry();
+  for (const p of plugins) r.register(await loadPlugin(p, Deno.cwd()));
+  return r;
+}
+
+/** Builds the program (exported for tests). */
+export function program(): Command {
+  const cli = new Command("vecscene")
+    .description(
+      "Slot-driven scenario engine for DNN partitioning and offloading in vehicular networks",
+    )
+    .version(VERSION)
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, "vecscene: ")) });
+
+  cli.command("run")
+    .description(
+      "Run a scenario's policies over its episodes; print a comparison table, write results",
+    )
+    .argument("<file>", "scenario YAML file")
+    .option(
+      "-o, --out <dir>",
+      "output directory (default: the scenario's output.dir, else out/<name>)",
+    )
+    .option("-e, --episodes <n>", "number of episodes", integer(1))
+    .option("-s, --seed <n>", "scenario seed", integer(0))
+    .option("-p, --policy <id>", "run this policy instead of the scenario's (repeatable)", collect)
+    .option(
+      "--plugin <path>",
+      "register a policy module so its id can be used (repeatable)",
+      collect,
+    )
+    .option("--checkpoint <dir>", "checkpoint directory for a learning policy")
+    .option("--no-csv", "write only summary.json and comparison.csv")
+    .option("-q, --quiet", "print nothing but errors")
+    .action(async (file, opts) => {
+      await runCommand(file, { ...opts, registry: await registryWith(opts.plugin) });
+    });
+
+  cli.command("validate")
+    .description("Check scenario files without running them (exit 2 on the first invalid one)")
+    .argument("<files...>", "scenario YAML files")
+    .option("--plugin <path>", "register a policy module (repeatable)", collect)
+    .action(async (files, opts) => {
+      await validateCommand(files, await registryWith(opts.plugin));
+    });
+
+  cli.command("models")
+    .description("Print a DNN's per-layer table: index, name, type, transmitted bytes D, workload")
+    .argument("[name]", "model name (default: all models of the scenario, or the built-ins)")
+    .option("--json", "print JSON")
+    .addOption(
+      new Option("--flops <convention>", "eq. (6) convention (MODEL.md A4)").choices([
+        "literal",
+        "exact",
+      ]),
+    )
+    .option("--scenario <file>", "take models, input shape and custom layers from a scenario")
+    .action(async (name, opts) => await modelsCommand(name, opts));
+
+  cli.command("policies")
+    .description("List the registered policies and their parameters")
+    .option("--plugin <path>", "register a policy module (repeatable)", collect)
+    .action(async (opts) => {
+      const r = await registryWith(opts.plugin);
+      for (const d of r.all()) {
+        console.log(`${d.id.padEnd(12)} ${d.description}`);
+        for (const [k, v] of Object.entries(d.defaults)) {
+          console.log(`${"".padEnd(14)}${k}: ${JSON.stringify(v)}`);
+        }
+      }
+    });
+
+  cli.command("schema")
+    .description("Write the scenario JSON Schema (for editor autocompletion)")
+    .option("--out <file>", "where to write it", "scenarios/scenario.schema.json")
+    .option("--check", "exit 1 if the file is not up to date")
+    .action(async (opts) => await schemaCommand(opts));
+
+  cli.command("bench")
+    .description("Measure the engine's named performance figures")
+    .option("--json", "print the figures as JSON")
+    .option("--only <prefix>", "only figures whose name starts with this")
+    .action(async (opts) => await benchCommand(opts));
+
+  return cli;
+}
+
+/** Runs the CLI on `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  try {
+    await program().parseAsync(args, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code)
+        ? 0
+        : 2;
+    }
+    if (e instanceof UserError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

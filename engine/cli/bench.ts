@@ -1,0 +1,28 @@
+/**
+ * `bench`: measure and print the named performance figures.
+ *
+ * @module
+ */
+import { benchEngine } from "../../tests/bench/engine.ts";
+
+type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
+
+const SUITES: Suite[] = [["engine.", benchEngine], ["genetic.", benchEngine]];
+
+export async function benchCommand(o: { json?: boolean; only?: string }): Promise<void> {
+  const figures: Record<string, number> = {};
+  const done = new Set<Suite[1]>();
+  for (const [prefix, run] of SUITES) {
+    if (o.only && !prefix.startsWith(o.only) && !o.only.startsWith(prefix)) continue;
+    if (done.has(run)) continue;
+    done.add(run);
+    Object.assign(figures, await run());
+  }
+  const shown = Object.entries(figures).filter(([k]) => !o.only || k.startsWith(o.only));
+  if (o.json) {
+    console.log(JSON.stringify(Object.fromEntries(shown), null, 2));
+  } else {
+    const w = Math.max(...shown.map(([k]) => k.length));
+    for (const [k, v] of shown) console.log(`${k.padEnd(w)}  ${v.toFixed(v >= 100 ? 0 : 3)}`);
+  }
+}

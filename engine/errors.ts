@@ -1,0 +1,76 @@
+/**
+ * User errors: bad scenarios, traces, plugins and flags. The CLI prints
+ * their message (no stack trace) and exits with code 2. Programming errors
+ * still throw ordinary errors.
+ *
+ * @module
+ */
+
+/** One problem, located in a file when it comes from one. */
+export interface Problem {
+  file?: string;
+  /** 1-based line and column. */
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+/** Formats a problem as `file:line:col: message`. */
+export function formatProblem(p: Problem): string {
+  if (!p.file) return p.message;
+  const at = p.line === undefined ? p.file : `${p.file}:${p.line}${p.col ? `:${p.col}` : ""}`;
+  return `${at}: ${p.message}`;
+}
+
+/** An error the user can fix; carries one or more located problems. */
+export class UserError extends Error {
+  readonly problems: Problem[];
+
+  constructor(problems: Problem[] | string) {
+    const list = typeof problems === "string" ? [{ message: problems }] : problems;
+    super(list.map(formatProblem).join("\n"));
+    this.name = "UserError";
+    this.problems = list;
+  }
+}
+
+/** Edit distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => {
+    const row = new Array<number>(b.length + 1).fill(0);
+    row[0] = i;
+    return row;
+  });
+  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The closest candidate to `word`, if it is close enough to be a likely typo. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** ` (did you mean "x"?)` or the empty string. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const c = closest(word, candidates);
+  return c === undefined ? "" : ` (did you mean "${c}"?)`;
+}

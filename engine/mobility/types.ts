@@ -1,0 +1,42 @@
+/**
+ * The mobility contract: a source of vehicle positions per slot. The
+ * built-in highway (MODEL.md A17) and SUMO traces implement it.
+ *
+ * @module
+ */
+import type { Rng } from "../rng.ts";
+
+/** Position arrays the engine owns; a mobility source fills them. */
+export interface PositionBuffers {
+  cvX: Float64Array;
+  cvY: Float64Array;
+  /** Scalar road coordinate po of eq. (54) (m). */
+  cvRoadM: Float64Array;
+  svX: Float64Array;
+  svY: Float64Array;
+  svRoadM: Float64Array;
+  /**
+   * 1 while a vehicle is in the system: present in the trace and inside RSU
+   * coverage. An absent CV generates no task; an absent SV cannot be chosen.
+   */
+  cvActive: Uint8Array;
+  svActive: Uint8Array;
+}
+
+/** One episode's trajectories. */
+export interface EpisodeMobility {
+  /** Fills the positions at the start of 0-based slot `slot` (time slot * tau). */
+  positions(slot: number, out: PositionBuffers): void;
+}
+
+/** A mobility model bound to a scenario. */
+export interface MobilitySource {
+  /** RSU coordinates (m). */
+  readonly rsuX: number;
+  readonly rsuY: number;
+  /** Extent of the scalar road coordinate (m), for normalising states. */
+  readonly roadFromM: number;
+  readonly roadToM: number;
+  /** Trajectories of 0-based episode `episode`, drawn from the mobility stream `rng`. */
+  episode(episode: number, rng: Rng): EpisodeMobility;
+}

@@ -1,0 +1,208 @@
+/**
+ * Per-policy results: streams `slots.csv`, `queues.csv` and `steps.csv`
+ * (atomically) and accumulates the aggregates of the comparison table.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { quantileSorted } from "simple-statistics";
+import type { Simulation, SlotEvent } from "../sim/engine.ts";
+import { AtomicWriter } from "./atomic.ts";
+import { csvLine } from "./csv.ts";
+
+/** Column names of the three CSV files. */
+export const SLOT_COLUMNS = [
+  "episode",
+  "slot",
+  "cv",
+  "dnn",
+  "partition",
+  "target",
+  "distance_m",
+  "rate_bps",
+  "data_bytes",
+  "local_gflop",
+  "edge_gflop",
+  "t_local_s",
+  "t_tx_s",
+  "t_proc_s",
+  "t_wait_s",
+  "delay_s",
+] as const;
+export const QUEUE_COLUMNS = [
+  "episode",
+  "slot",
+  "queue",
+  "backlog_gflop",
+  "service_gflop_per_s",
+] as const;
+export const STEP_COLUMNS = ["episode", "slot", "objective", "reward", "mean_delay_s"] as const;
+
+/** Aggregates of one policy over a run (A20). */
+export interface Aggregates {
+  /** Tasks (CV-slots with a task). */
+  tasks: number;
+  meanDelayS: number;
+  p95DelayS: number;
+  meanObjective: number;
+  meanReward: number;
+  /** Mean backlog per queue of each kind over slots, Q(t) in GFLOP. */
+  meanBacklogGflop: { local: number; rsu: number; sv: number };
+}
+
+/** One episode's figures (A20: per-episode mean delay and per-episode backlog sums). */
+export interface EpisodeFigures {
+  episode: number;
+  meanDelayS: number;
+  meanObjective: number;
+  backlogSumGflop: { local: number; rsu: number; sv: number };
+}
+
+/** Subscribes to a simulation; call `commit()` or `abort()` at the end. */
+export class Recorder {
+  readonly episodes: EpisodeFigures[] = [];
+  readonly #writers: AtomicWriter[] = [];
+  readonly #slots?: AtomicWriter;
+  readonly #queues?: AtomicWriter;
+  readonly #steps?: AtomicWriter;
+  readonly #delays: number[] = [];
+  readonly #names: string[];
+  readonly #layers: number[];
+  #objSum = 0;
+  #slotCount = 0;
+  #backlog = { local: 0, rsu: 0, sv: 0 };
+  #ep = { delay: 0, tasks: 0, obj: 0, slots: 0, local: 0, rsu: 0, sv: 0 };
+
+  /** Writes CSVs into `dir` when given; aggregates only otherwise. */
+  constructor(sim: Simulation, dir?: string) {
+    this.#names = sim.world.tables.map((t) => t.name);
+    this.#layers = sim.world.tables.map((t) => t.L);
+    if (dir) {
+      const open = (name: string, cols: readonly string[]) => {
+        const w = new AtomicWriter(join(dir, name));
+        w.write(csvLine(cols));
+        this.#writers.push(w);
+        return w;
+      };
+      this.#slots = open("slots.csv", SLOT_COLUMNS);
+      this.#queues = open("queues.csv", QUEUE_COLUMNS);
+      this.#steps = open("steps.csv", STEP_COLUMNS);
+    }
+    sim.on("slot", (e) => this.#onSlot(e));
+    sim.on("episodeEnd", ({ episode }) => this.#onEpisodeEnd(episode));
+  }
+
+  #onSlot(e: SlotEvent): void {
+    const { state: s, detail: d, decision } = e;
+    let tasks = 0;
+    let delay = 0;
+    for (let i = 0; i < s.cvType.length; i++) {
+      if (!s.cvActive[i]) continue;
+      tasks++;
+      delay += d.delayS[i];
+      this.#delays.push(d.delayS[i]);
+      if (this.#slots) {
+        const phi = decision.partition[i];
+        const node = decision.target[i];
+        const target = phi > this.#layers[s.cvType[i]] ? "local" : node === 0 ? "rsu" : `sv${node}`;
+        this.#slots.write(csvLine([
+          e.episode,
+          e.slot,
+          i + 1,
+          this.#names[s.cvType[i]],
+          phi,
+          target,
+          d.distanceM[i],
+          d.rateBps[i],
+          d.dataBytes[i],
+          d.localGflop[i],
+          d.edgeGflop[i],
+          d.tLocalS[i],
+          d.tTxS[i],
+          d.tProcS[i],
+          d.tWaitS[i],
+          d.delayS[i],
+        ]));
+      }
+    }
+    let local = 0, rsu = 0, sv = 0;
+    for (const q of s.cvQueueGflop) local += q;
+    for (const q of s.rsuQueueGflop) rsu += q;
+    for (const q of s.svQueueGflop) sv += q;
+    if (this.#queues) {
+      const q = this.#queues;
+      for (let i = 0; i < s.cvQueueGflop.length; i++) {
+        q.write(csvLine([e.episode, e.slot, `cv${i + 1}`, s.cvQueueGflop[i], s.cvCpuGflops[i]]));
+      }
+      for (let k = 0; k < s.rsuQueueGflop.length; k++) {
+        q.write(csvLine([
+          e.episode,
+          e.slot,
+          `rsu:${this.#names[k]}`,
+          s.rsuQueueGflop[k],
+          d.rsuShareGflops[k],
+        ]));
+      }
+      for (let j = 0; j < s.svQueueGflop.length; j++) {
+        q.write(csvLine([e.episode, e.slot, `sv${j + 1}`, s.svQueueGflop[j], s.svCpuGflops[j]]));
+      }
+    }
+    const meanDelay = tasks > 0 ? delay / tasks : 0;
+    this.#steps?.write(csvLine([e.episode, e.slot, d.objective, e.reward, meanDelay]));
+    const ep = this.#ep;
+    ep.delay += delay;
+    ep.tasks += tasks;
+    ep.obj += d.objective;
+    ep.slots++;
+    ep.local += local;
+    ep.rsu += rsu;
+    ep.sv += sv;
+    this.#objSum += d.objective;
+    this.#slotCount++;
+    const n = (x: number, count: number) => (count > 0 ? x / count : 0);
+    this.#backlog.local += n(local, s.cvQueueGflop.length);
+    this.#backlog.rsu += n(rsu, s.rsuQueueGflop.length);
+    this.#backlog.sv += n(sv, s.svQueueGflop.length);
+  }
+
+  #onEpisodeEnd(episode: number): void {
+    const ep = this.#ep;
+    this.episodes.push({
+      episode,
+      meanDelayS: ep.tasks > 0 ? ep.delay / ep.tasks : 0,
+      meanObjective: ep.slots > 0 ? ep.obj / ep.slots : 0,
+      backlogSumGflop: { local: ep.local, rsu: ep.rsu, sv: ep.sv },
+    });
+    this.#ep = { delay: 0, tasks: 0, obj: 0, slots: 0, local: 0, rsu: 0, sv: 0 };
+  }
+
+  /** The run's aggregates so far. */
+  aggregates(): Aggregates {
+    const sorted = Float64Array.from(this.#delays).sort();
+    const n = sorted.length;
+    const mean = n > 0 ? sorted.reduce((a, b) => a + b, 0) / n : 0;
+    const slots = Math.max(this.#slotCount, 1);
+    return {
+      tasks: n,
+      meanDelayS: mean,
+      p95DelayS: n > 0 ? quantileSorted(Array.from(sorted), 0.95) : 0,
+      meanObjective: this.#objSum / slots,
+      meanReward: -this.#objSum / slots,
+      meanBacklogGflop: {
+        local: this.#backlog.local / slots,
+        rsu: this.#backlog.rsu / slots,
+        sv: this.#backlog.sv / slots,
+      },
+    };
+  }
+
+  /** Moves the CSV files into place. */
+  commit(): void {
+    for (const w of this.#writers) w.commit();
+  }
+
+  /** Drops the partial CSV files. */
+  abort(): void {
+    for (const w of this.#writers) w.abort();
+  }
+}

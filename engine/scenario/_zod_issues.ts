@@ -1,0 +1,182 @@
+/**
+ * Turns zod issues into short, human messages with did-you-mean hints.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { didYouMean } from "../errors.ts";
+
+/** A problem at a path inside the scenario document. */
+export interface PathProblem {
+  path: (string | number)[];
+  message: string;
+  /** Point at the key rather than the value (unknown keys). */
+  atKey?: boolean;
+}
+
+type AnySchema = z.core.$ZodType;
+
+function defOf(s: AnySchema): Record<string, unknown> & { type: string } {
+  return (s as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+}
+
+/** The object keys a schema accepts at `path` (through wrappers, unions, arrays). */
+export function keysAt(schema: AnySchema, path: readonly (string | number)[]): string[] {
+  const out = new Set<string>();
+  const walk = (s: AnySchema, rest: readonly (string | number)[]) => {
+    const def = defOf(s);
+    switch (def.type) {
+      case "optional":
+      case "default":
+      case "prefault":
+      case "nullable":
+      case "readonly":
+      case "catch":
+        return walk(def.innerType as AnySchema, rest);
+      case "pipe":
+        return walk(def.in as AnySchema, rest);
+      case "union":
+        for (const o of def.options as AnySchema[]) walk(o, rest);
+        return;
+      case "object": {
+        const shape = def.shape as Record<string, AnySchema>;
+        if (rest.length === 0) Object.keys(shape).forEach((k) => out.add(k));
+        else if (typeof rest[0] === "string" && shape[rest[0]]) walk(shape[rest[0]], rest.slice(1));
+        return;
+      }
+      case "array":
+        if (rest.length > 0) walk(def.element as AnySchema, rest.slice(1));
+        return;
+      case "tuple":
+        if (rest.length > 0 && typeof rest[0] === "number") {
+          const items = def.items as AnySchema[];
+          if (items[rest[0]]) walk(items[rest[0]], rest.slice(1));
+        }
+        return;
+      case "record":
+        if (rest.length > 0) walk(def.valueType as AnySchema, rest.slice(1));
+        return;
+    }
+  };
+  walk(schema, path);
+  return [...out];
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  return String(v);
+}
+
+/** The last key of a path with any trailing indices: `cpuGflops[0]`. */
+function lastKey(path: readonly PropertyKey[]): string {
+  let i = path.length - 1;
+  let suffix = "";
+  while (i >= 0 && typeof path[i] === "number") suffix = `[${String(path[i--])}]` + suffix;
+  return i < 0 ? `scenario${suffix}` : String(path[i]) + suffix;
+}
+
+type Issue = z.core.$ZodIssue & { input?: unknown };
+
+/** Converts zod issues into path problems. */
+export function explainIssues(schema: AnySchema, issues: readonly Issue[]): PathProblem[] {
+  const out: PathProblem[] = [];
+  for (const issue of issues) explain(schema, issue, [], out);
+  return out;
+}
+
+function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: PathProblem[]) {
+  const path = [...prefix, ...issue.path].filter((k) => typeof k !== "symbol") as (
+    | string
+    | number
+  )[];
+  switch (issue.code) {
+    case "unrecognized_keys":
+      for (const key of issue.keys) {
+        out.push({
+          path: [...path, key],
+          atKey: true,
+          message: `unknown key "${key}" in ${lastKey(path)}${
+            didYouMean(key, keysAt(schema, path))
+          }`,
+        });
+      }
+      return;
+    case "invalid_type":
+      if (issue.input === undefined) {
+        out.push({ path, message: `missing required key "${lastKey(path)}"` });
+      } else {
+        out.push({ path, message: `expected ${issue.expected}, got ${show(issue.input)}` });
+      }
+      return;
+    case "too_small":
+    case "too_big": {
+      const op = issue.code === "too_small"
+        ? (issue.inclusive ? ">=" : ">")
+        : (issue.inclusive ? "<=" : "<");
+      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+      const what = issue.origin === "array"
+        ? `must have ${issue.code === "too_small" ? "at least" : "at most"} ${bound} item(s)`
+        : issue.origin === "string"
+        ? `must not be empty`
+        : `must be ${op} ${bound} (got ${show(issue.input)})`;
+      out.push({ path, message: `${lastKey(path)} ${what}` });
+      return;
+    }
+    case "invalid_value": {
+      const allowed = issue.values.map(String);
+      out.push({
+        path,
+        message: `${lastKey(path)} must be one of ${allowed.map((v) => `"${v}"`).join(", ")}, ` +
+          `got ${show(issue.input)}${didYouMean(String(issue.input), allowed)}`,
+      });
+      return;
+    }
+    case "invalid_union": {
+      const disc = (issue as { discriminator?: string }).discriminator;
+      const options = (issue as { options?: unknown[] }).options;
+      if (disc) {
+        const allowed = (options ?? []).map(String);
+        const input = issue.input;
+        const value = input && typeof input === "object" && !Array.isArray(input)
+          ? (input as Record<string, unknown>)[disc]
+          : input;
+        out.push({
+          path: path[path.length - 1] === disc ? path : [...path, disc],
+          message: `unknown ${disc} ${show(value)}; expected ${
+            allowed.map((a) => `"${a}"`).join(" or ")
+          }` +
+            didYouMean(String(value), allowed),
+        });
+        return;
+      }
+      // Report the branch that came closest: fewest issues, not failing at its root.
+      const branches = issue.errors.map((errs) => ({
+        errs,
+        score: errs.length +
+          (errs.some((e) => e.path.length === 0 && e.code === "invalid_type") ? 1000 : 0),
+      }));
+      branches.sort((a, b) => a.score - b.score);
+      if (branches.length === 0 || branches[0].score >= 1000) {
+        const kinds = [
+          ...new Set(
+            issue.errors.flat().filter((e) => e.path.length === 0 && e.code === "invalid_type")
+              .map((e) => (e as { expected: string }).expected),
+          ),
+        ];
+        out.push({
+          path,
+          message: `${lastKey(path)}: expected ${kinds.join(" or ")}, got ${show(issue.input)}`,
+        });
+        return;
+      }
+      for (const e of branches[0].errs) explain(schema, e as Issue, path, out);
+      return;
+    }
+    default:
+      out.push({ path, message: `${lastKey(path)}: ${issue.message}` });
+  }
+}

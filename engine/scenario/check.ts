@@ -1,0 +1,120 @@
+/**
+ * Semantic checks the schema cannot express: known DNN names, layer lists
+ * that chain, a DNN mix that fits the population, vehicles that stay in
+ * RSU coverage.
+ *
+ * @module
+ */
+import { didYouMean } from "../errors.ts";
+import { buildTable, LayerShapeError } from "../dnn/layers.ts";
+import { BUILTIN_MODELS } from "../dnn/zoo.ts";
+import { worstRsuDistanceM } from "../mobility/highway.ts";
+import type { PathProblem } from "./_zod_issues.ts";
+import type { Scenario } from "./schema.ts";
+
+/** Every semantic problem of a schema-valid scenario. */
+export function checkScenario(s: Scenario): PathProblem[] {
+  return [...checkDnn(s), ...checkMix(s), ...checkMobility(s)];
+}
+
+function checkDnn(s: Scenario): PathProblem[] {
+  const out: PathProblem[] = [];
+  const known = [...Object.keys(BUILTIN_MODELS), ...Object.keys(s.dnn.custom)];
+  for (const [name, model] of Object.entries(s.dnn.custom)) {
+    if (name in BUILTIN_MODELS) {
+      out.push({
+        path: ["dnn", "custom", name],
+        atKey: true,
+        message: `custom model "${name}" would shadow the built-in model of that name; rename it`,
+      });
+    }
+    try {
+      buildTable(name, model.layers, model.inputShape ?? s.dnn.inputShape, 4, s.dnn.flops);
+    } catch (e) {
+      if (!(e instanceof LayerShapeError)) throw e;
+      out.push({
+        path: ["dnn", "custom", name, "layers", ...e.path],
+        message: `model "${name}": ${e.message}`,
+      });
+    }
+  }
+  const seen = new Set<string>();
+  s.dnn.models.forEach((name, i) => {
+    if (!known.includes(name)) {
+      out.push({
+        path: ["dnn", "models", i],
+        message: `unknown DNN model "${name}"${didYouMean(name, known)}; built-in models are ` +
+          `${Object.keys(BUILTIN_MODELS).join(", ")}, others go under dnn.custom`,
+      });
+    }
+    if (seen.has(name)) {
+      out.push({ path: ["dnn", "models", i], message: `"${name}" is listed twice` });
+    }
+    seen.add(name);
+  });
+  return out;
+}
+
+function checkMix(s: Scenario): PathProblem[] {
+  const mix = s.vehicles.clients.dnn;
+  const base = ["vehicles", "clients", "dnn"];
+  const models = s.dnn.models;
+  const unknown = (name: string, path: (string | number)[]): PathProblem[] =>
+    models.includes(name) ? [] : [{
+      path,
+      atKey: path[path.length - 2] === "weights",
+      message: `"${name}" is not one of dnn.models (${models.join(", ")})${
+        didYouMean(name, models)
+      }`,
+    }];
+  if (mix === "round-robin") return [];
+  if ("list" in mix) {
+    const out = mix.list.flatMap((n, i) => unknown(n, [...base, "list", i]));
+    if (mix.list.length !== s.vehicles.clients.count) {
+      out.push({
+        path: [...base, "list"],
+        message: `the list names ${mix.list.length} model(s) but there are ` +
+          `${s.vehicles.clients.count} client vehicles; give one per client`,
+      });
+    }
+    return out;
+  }
+  const out = Object.keys(mix.weights).flatMap((n) => unknown(n, [...base, "weights", n]));
+  if (Object.values(mix.weights).reduce((a, b) => a + b, 0) <= 0) {
+    out.push({ path: [...base, "weights"], message: "the weights must not all be zero" });
+  }
+  return out;
+}
+
+function checkMobility(s: Scenario): PathProblem[] {
+  const m = s.mobility;
+  if (m.kind !== "highway") return [];
+  const out: PathProblem[] = [];
+  const durationS = (s.time.slots - 1) * s.time.slotS;
+  if (m.startM[0] < m.fromM || m.startM[1] > m.toM) {
+    out.push({
+      path: ["mobility", "startM"],
+      message: `start positions [${m.startM}] must lie on the road [${m.fromM}, ${m.toM}]`,
+    });
+  }
+  const farthestM = m.startM[1] + m.speedMps.max * durationS;
+  if (farthestM > m.toM) {
+    out.push({
+      path: ["mobility", "toM"],
+      message: `vehicles can reach ${farthestM.toFixed(0)} m by the last slot ` +
+        `(start ${
+          m.startM[1]
+        } m + ${m.speedMps.max} m/s x ${durationS} s), past the road end ${m.toM} m`,
+    });
+  }
+  const worst = worstRsuDistanceM(m, s.rsu.positionM, s.rsu.offsetM, durationS);
+  if (worst > s.rsu.coverageM) {
+    out.push({
+      path: ["rsu", "coverageM"],
+      message: `vehicles can be ${worst.toFixed(0)} m from the RSU during an episode but ` +
+        `coverage is ${s.rsu.coverageM} m; the highway assumes every vehicle stays covered ` +
+        `(MODEL.md A17): raise coverageM or shorten the episode`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * A uniform-grid spatial index over service vehicles, so that finding the
+ * SVs within the V2V range of every client costs O(I + S) per slot rather
+ * than O(I * S).
+ *
+ * @module
+ */
+
+/** SV neighbour lists within a fixed radius, rebuilt once per slot. */
+export class NeighbourIndex {
+  readonly #radius: number;
+  #cells = new Map<number, number[]>();
+  #pool: number[][] = [];
+  #x: ArrayLike<number> = [];
+  #y: ArrayLike<number> = [];
+  readonly #out: number[] = [];
+
+  constructor(radiusM: number) {
+    this.#radius = radiusM;
+  }
+
+  #key(cx: number, cy: number): number {
+    // Cells are addressed by a pair of 26-bit integers folded into one safe integer.
+    return (cx + 0x2000000) * 0x4000000 + (cy + 0x2000000);
+  }
+
+  /** Indexes the SV positions of this slot; SVs with `active[s] = 0` are left out. */
+  rebuild(svX: ArrayLike<number>, svY: ArrayLike<number>, active?: ArrayLike<number>): void {
+    for (const list of this.#cells.values()) {
+      list.length = 0;
+      this.#pool.push(list);
+    }
+    this.#cells.clear();
+    this.#x = svX;
+    this.#y = svY;
+    const r = this.#radius;
+    for (let s = 0; s < svX.length; s++) {
+      if (active && !active[s]) continue;
+      const k = this.#key(Math.floor(svX[s] / r), Math.floor(svY[s] / r));
+      let list = this.#cells.get(k);
+      if (!list) {
+        list = this.#pool.pop() ?? [];
+        this.#cells.set(k, list);
+      }
+      list.push(s);
+    }
+  }
+
+  /**
+   * SV nodes (1-based: node s is SV s) within the radius of (x, y), in
+   * ascending order. The returned array is reused by the next call.
+   */
+  query(x: number, y: number): readonly number[] {
+    const r = this.#radius;
+    const out = this.#out;
+    out.length = 0;
+    const cx = Math.floor(x / r);
+    const cy = Math.floor(y / r);
+    for (let gx = cx - 1; gx <= cx + 1; gx++) {
+      for (let gy = cy - 1; gy <= cy + 1; gy++) {
+        const list = this.#cells.get(this.#key(gx, gy));
+        if (!list) continue;
+        for (const s of list) {
+          const dx = this.#x[s] - x;
+          const dy = this.#y[s] - y;
+          if (dx * dx + dy * dy <= r * r) out.push(s + 1);
+        }
+      }
+    }
+    return out.sort((a, b) => a - b);
+  }
+}

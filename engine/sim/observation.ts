@@ -1,0 +1,113 @@
+/**
+ * What a policy sees in a slot (MODEL.md eqs. (54)-(55) plus the
+ * feasibility mask and the node queues). Plain objects and typed arrays
+ * only: no tensors cross the policy interface.
+ *
+ * An observation is valid during the `decide` call it is passed to; copy
+ * whatever you keep (e.g. `localState(i, new Float64Array(n))`).
+ *
+ * @module
+ */
+import type { DnnTable } from "../dnn/layers.ts";
+import type { Decision, SlotModel, SlotState } from "../model/slot.ts";
+import type { NeighbourIndex } from "./neighbours.ts";
+
+/** A slot's observation. Node 0 is the RSU; node s (1..S) is service vehicle s. */
+export class Observation {
+  /** 1-based episode and slot numbers. */
+  episode = 1;
+  slot = 1;
+  readonly #model: SlotModel;
+  readonly #index: NeighbourIndex;
+
+  constructor(
+    /** The raw state: positions, CPU, backlogs Q(t) in GFLOP. Read-only for policies. */
+    readonly state: Readonly<SlotState>,
+    /** Partition tables of the DNN types (index = state.cvType[i]). */
+    readonly tables: readonly DnnTable[],
+    model: SlotModel,
+    index: NeighbourIndex,
+  ) {
+    this.#model = model;
+    this.#index = index;
+  }
+
+  /** Number of client vehicles I. */
+  get cvCount(): number {
+    return this.state.cvType.length;
+  }
+
+  /** Number of edge nodes J = 1 (RSU) + number of SVs. */
+  get nodeCount(): number {
+    return this.state.svX.length + 1;
+  }
+
+  /** The slot length tau (s). */
+  get tauS(): number {
+    return this.#model.params.tauS;
+  }
+
+  /** The DNN table of CV `i`. */
+  table(i: number): DnnTable {
+    return this.tables[this.state.cvType[i]];
+  }
+
+  /** Whether CV `i` may offload to `node` (V2V range, [TMC 25]). */
+  feasible(i: number, node: number): boolean {
+    return this.#model.feasible(this.state, i, node);
+  }
+
+  /** Distance (m) from CV `i` to `node`. */
+  distanceM(i: number, node: number): number {
+    return this.#model.distanceM(this.state, i, node);
+  }
+
+  /** SV nodes within V2V range of CV `i`, ascending; reused by the next call. */
+  neighbours(i: number): readonly number[] {
+    return this.#index.query(this.state.cvX[i], this.state.cvY[i]);
+  }
+
+  /** Number of actions (L_k + 1) J of CV `i` (A10 encoding). */
+  actionCount(i: number): number {
+    return (this.table(i).L + 1) * this.nodeCount;
+  }
+
+  /** Feasibility mask over CV `i`'s actions: a = (phi - 1) J + node (A10). */
+  actionMask(i: number, out: Uint8Array = new Uint8Array(this.actionCount(i))): Uint8Array {
+    const J = this.nodeCount;
+    const nodes = new Uint8Array(J);
+    nodes[0] = 1;
+    for (const s of this.neighbours(i)) nodes[s] = 1;
+    for (let a = 0; a < out.length; a++) out[a] = nodes[a % J];
+    return out;
+  }
+
+  /** Local state s_i(t) of eq. (54): 2J + 1 values. */
+  localState(
+    i: number,
+    out: Float64Array = new Float64Array(2 * this.nodeCount + 1),
+  ): Float64Array {
+    const s = this.state;
+    const S = s.svX.length;
+    out[0] = s.cvQueueGflop[i];
+    out[1] = s.rsuQueueGflop[s.cvType[i]];
+    for (let j = 0; j < S; j++) out[2 + j] = s.svQueueGflop[j];
+    out[2 + S] = s.cvRoadM[i];
+    for (let j = 0; j < S; j++) out[3 + S + j] = s.svRoadM[j];
+    return out;
+  }
+
+  /** Joint state S(t) of eq. (55): the local states concatenated. */
+  jointState(
+    out: Float64Array = new Float64Array(this.cvCount * (2 * this.nodeCount + 1)),
+  ): Float64Array {
+    const n = 2 * this.nodeCount + 1;
+    for (let i = 0; i < this.cvCount; i++) this.localState(i, out.subarray(i * n, (i + 1) * n));
+    return out;
+  }
+
+  /** The per-slot objective (34) a joint decision would score in this slot (lower is better). */
+  evaluate(decision: Decision): number {
+    return this.#model.evaluate(this.state, decision);
+  }
+}

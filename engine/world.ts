@@ -1,0 +1,130 @@
+/**
+ * Validated config -> compiled world: DNN tables, model constants, the
+ * mobility source, and per-episode hardware draws.
+ *
+ * @module
+ */
+import { buildTable, type DnnTable } from "./dnn/layers.ts";
+import { BUILTIN_MODELS } from "./dnn/zoo.ts";
+import { Highway } from "./mobility/highway.ts";
+import type { MobilitySource } from "./mobility/types.ts";
+import { dbmToW } from "./model/channel.ts";
+import type { ModelParams } from "./model/slot.ts";
+import { type Rng, streamKey } from "./rng.ts";
+import type { LoadedScenario } from "./scenario/load.ts";
+import type { Scenario } from "./scenario/schema.ts";
+import type { ScenarioInfo } from "../policies/contract.ts";
+
+/** Per-episode vehicle hardware and DNN types. */
+export interface Hardware {
+  cvType: Int32Array;
+  cvCpuGflops: Float64Array;
+  svCpuGflops: Float64Array;
+}
+
+/** Everything the slot engine needs, compiled once per scenario. */
+export interface World {
+  loaded: LoadedScenario;
+  scenario: Scenario;
+  /** One table per DNN type, in `dnn.models` order. */
+  tables: DnnTable[];
+  params: ModelParams;
+  mobility: MobilitySource;
+  info: ScenarioInfo;
+  cvTxPowerW: number;
+  /** Draws episode hardware from the hardware stream. */
+  drawHardware(rng: Rng): Hardware;
+}
+
+/** Builds every DNN table of a scenario. */
+export function buildTables(s: Scenario): DnnTable[] {
+  return s.dnn.models.map((name) => {
+    const custom = s.dnn.custom[name];
+    const layers = custom ? custom.layers : BUILTIN_MODELS[name];
+    const input = custom?.inputShape ?? s.dnn.inputShape;
+    return buildTable(name, layers, input, s.dnn.bytesPerElement, s.dnn.flops);
+  });
+}
+
+/** Compiles a loaded scenario. `seed` overrides the scenario's seed. */
+export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed): World {
+  const s = { ...loaded.scenario, seed };
+  const tables = buildTables(s);
+  const I = s.vehicles.clients.count;
+  const S = s.vehicles.services.count;
+  const params: ModelParams = {
+    V: s.lyapunov.V,
+    tauS: s.time.slotS,
+    gamma: s.lyapunov.gamma,
+    waiting: s.lyapunov.waiting,
+    budget: { bandwidthHz: s.channel.bandwidthHz, noiseW: dbmToW(s.channel.noiseDbm) },
+    v2i: s.channel.pathLoss.v2i,
+    v2v: s.channel.pathLoss.v2v,
+    fading: s.channel.fading,
+    fadingKey: streamKey(seed, "fading"),
+    v2vRangeM: s.channel.v2vRangeM,
+  };
+  const m = s.mobility;
+  const mobility: MobilitySource = new Highway(
+    m,
+    I,
+    S,
+    s.rsu.positionM,
+    -s.rsu.offsetM,
+    s.time.slotS,
+  );
+  const info: ScenarioInfo = {
+    name: s.name,
+    seed,
+    cvCount: I,
+    svCount: S,
+    nodeCount: S + 1,
+    tables,
+    slotsPerEpisode: s.time.slots,
+    tauS: s.time.slotS,
+    V: s.lyapunov.V,
+    v2vRangeM: s.channel.v2vRangeM,
+    roadFromM: mobility.roadFromM,
+    roadToM: mobility.roadToM,
+    baseDir: loaded.baseDir,
+  };
+  const mix = s.vehicles.clients.dnn;
+  const typeIndex = (name: string) => s.dnn.models.indexOf(name);
+  const drawHardware = (rng: Rng): Hardware => {
+    const cvType = new Int32Array(I);
+    if (mix === "round-robin") {
+      for (let i = 0; i < I; i++) cvType[i] = i % tables.length; // A18
+    } else if ("list" in mix) {
+      mix.list.forEach((name, i) => (cvType[i] = typeIndex(name)));
+    } else {
+      const names = Object.keys(mix.weights);
+      const total = names.reduce((a, n) => a + mix.weights[n], 0);
+      for (let i = 0; i < I; i++) {
+        let u = rng.next() * total;
+        let pick = names[names.length - 1];
+        for (const n of names) {
+          if ((u -= mix.weights[n]) < 0) {
+            pick = n;
+            break;
+          }
+        }
+        cvType[i] = typeIndex(pick);
+      }
+    }
+    const [cLo, cHi] = s.vehicles.clients.cpuGflops;
+    const [sLo, sHi] = s.vehicles.services.cpuGflops;
+    const cvCpuGflops = Float64Array.from({ length: I }, () => rng.uniform(cLo, cHi));
+    const svCpuGflops = Float64Array.from({ length: S }, () => rng.uniform(sLo, sHi));
+    return { cvType, cvCpuGflops, svCpuGflops };
+  };
+  return {
+    loaded,
+    scenario: s,
+    tables,
+    params,
+    mobility,
+    info,
+    cvTxPowerW: dbmToW(s.vehicles.clients.txPowerDbm),
+    drawHardware,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The genetic-algorithm baseline (MODEL.md section 3, A22): per slot,
+ * chromosomes hold every CV's (phi, node) gene; tournament selection,
+ * one-point crossover, per-gene mutation to a random feasible gene, and
+ * elitism; fitness is the per-slot objective (34) with the RSU allocation
+ * of (51)-(53).
+ *
+ * @module
+ */
+import type { Rng } from "../engine/rng.ts";
+import { definePolicy, type Observation } from "./contract.ts";
+import { outside } from "./params.ts";
+
+/** Default GA settings (A22). */
+export const geneticDefaults = {
+  population: 20,
+  generations: 50,
+  crossover: 0.8,
+  mutation: 0.1,
+  elitism: 1,
+  tournament: 2,
+};
+
+export const genetic = definePolicy({
+  id: "genetic",
+  description:
+    "Per-slot genetic algorithm over all CVs' (phi, node) genes; fitness = objective (34).",
+  defaults: geneticDefaults,
+  check: (p) => ({
+    population: outside(p.population, 2, 10_000, true),
+    generations: outside(p.generations, 0, 100_000, true),
+    crossover: outside(p.crossover, 0, 1),
+    mutation: outside(p.mutation, 0, 1),
+    elitism: outside(p.elitism, 0, p.population - 1, true),
+    tournament: outside(p.tournament, 1, p.population, true),
+  }),
+  create(p, { info }) {
+    const I = info.cvCount;
+    const P = p.population;
+    // Population and offspring as flat gene arrays with per-individual views.
+    const make = () => {
+      const phi = new Int32Array(P * I);
+      const node = new Int32Array(P * I);
+      const views = Array.from({ length: P }, (_, k) => ({
+        partition: phi.subarray(k * I, (k + 1) * I),
+        target: node.subarray(k * I, (k + 1) * I),
+      }));
+      return { phi, node, views, fit: new Float64Array(P) };
+    };
+    let cur = make();
+    let next = make();
+    const order = new Int32Array(P);
+    const best = { partition: new Int32Array(I), target: new Int32Array(I) };
+    let rng: Rng | undefined;
+
+    const randomGene = (
+      obs: Observation,
+      i: number,
+      g: { phi: Int32Array; node: Int32Array },
+      at: number,
+    ) => {
+      const r = rng!;
+      g.phi[at] = 1 + r.int(obs.table(i).L + 1);
+      const near = obs.neighbours(i);
+      const pick = r.int(near.length + 1);
+      g.node[at] = pick === 0 ? 0 : near[pick - 1];
+    };
+    const tournament = (): number => {
+      const r = rng!;
+      let winner = r.int(P);
+      for (let k = 1; k < p.tournament; k++) {
+        const c = r.int(P);
+        if (cur.fit[c] < cur.fit[winner]) winner = c;
+      }
+      return winner;
+    };
+
+    return {
+      reset(ctx) {
+        rng = ctx.rng;
+      },
+      decide(obs: Observation) {
+        if (!rng) throw new Error("genetic: reset() must be called before decide()");
+        const r = rng;
+        for (let k = 0; k < P; k++) {
+          for (let i = 0; i < I; i++) randomGene(obs, i, cur, k * I + i);
+          cur.fit[k] = obs.evaluate(cur.views[k]);
+        }
+        for (let gen = 0; gen < p.generations; gen++) {
+          // Elites survive unchanged (fitness kept).
+          for (let k = 0; k < P; k++) order[k] = k;
+          order.sort((a, b) => cur.fit[a] - cur.fit[b] || a - b);
+          for (let e = 0; e < p.elitism; e++) {
+            next.phi.set(cur.views[order[e]].partition, e * I);
+            next.node.set(cur.views[order[e]].target, e * I);
+            next.fit[e] = cur.fit[order[e]];
+          }
+          for (let k = p.elitism; k < P; k++) {
+            const a = tournament();
+            const b = tournament();
+            const cutAt = r.next() < p.crossover && I > 1 ? 1 + r.int(I - 1) : I;
+            for (let i = 0; i < I; i++) {
+              const from = i < cutAt ? a : b;
+              next.phi[k * I + i] = cur.phi[from * I + i];
+              next.node[k * I + i] = cur.node[from * I + i];
+              if (r.next() < p.mutation) randomGene(obs, i, next, k * I + i);
+            }
+            next.fit[k] = obs.evaluate(next.views[k]);
+          }
+          [cur, next] = [next, cur];
+        }
+        let arg = 0;
+        for (let k = 1; k < P; k++) if (cur.fit[k] < cur.fit[arg]) arg = k;
+        best.partition.set(cur.views[arg].partition);
+        best.target.set(cur.views[arg].target);
+        return best;
+      },
+    };
+  },
+});

@@ -1,0 +1,109 @@
+/**
+ * Fixed-rule baselines: `local` (all on board), `rsu` (raw input to the
+ * RSU), `random` (uniform feasible action) and `greedy` (the paper's:
+ * smallest transmitted data, then shortest queue; MODEL.md A21).
+ *
+ * @module
+ */
+import type { DnnTable } from "../engine/dnn/layers.ts";
+import type { Rng } from "../engine/rng.ts";
+import { definePolicy, type Observation } from "./contract.ts";
+
+/** Decision buffers of the right length, reused slot after slot. */
+function buffers(n: number) {
+  return { partition: new Int32Array(n), target: new Int32Array(n) };
+}
+
+/** Every CV runs its whole DNN on board (phi = L + 1). */
+export const local = definePolicy({
+  id: "local",
+  description: "Every client vehicle runs its whole DNN on board (phi = L+1).",
+  defaults: {},
+  create(_params, { info }) {
+    const d = buffers(info.cvCount);
+    return {
+      decide(obs: Observation) {
+        for (let i = 0; i < obs.cvCount; i++) d.partition[i] = obs.table(i).L + 1;
+        return d;
+      },
+    };
+  },
+});
+
+/** Every CV sends its raw input to the RSU (phi = 1). */
+export const rsu = definePolicy({
+  id: "rsu",
+  description: "Every client vehicle offloads its raw input to the RSU (phi = 1).",
+  defaults: {},
+  create(_params, { info }) {
+    const d = buffers(info.cvCount);
+    d.partition.fill(1);
+    return { decide: () => d };
+  },
+});
+
+/** A uniformly random feasible (phi, node) per CV, from the policy stream. */
+export const random = definePolicy({
+  id: "random",
+  description: "A uniformly random feasible partition point and node per client vehicle.",
+  defaults: {},
+  create(_params, { info }) {
+    const d = buffers(info.cvCount);
+    let rng: Rng | undefined;
+    return {
+      reset(ctx) {
+        rng = ctx.rng;
+      },
+      decide(obs: Observation) {
+        if (!rng) throw new Error("random: reset() must be called before decide()");
+        for (let i = 0; i < obs.cvCount; i++) {
+          d.partition[i] = 1 + rng.int(obs.table(i).L + 1);
+          const near = obs.neighbours(i);
+          const pick = rng.int(near.length + 1);
+          d.target[i] = pick === 0 ? 0 : near[pick - 1];
+        }
+        return d;
+      },
+    };
+  },
+});
+
+/** The partition point with the smallest D_phi over phi in 1..L; ties to the smaller phi (A21). */
+export function smallestCut(t: DnnTable): number {
+  let best = 1;
+  for (let phi = 2; phi <= t.L; phi++) if (t.dBytes[phi] < t.dBytes[best]) best = phi;
+  return best;
+}
+
+/**
+ * The paper's greedy baseline: each CV cuts where the transmitted data is
+ * smallest, then offloads to the node with the shortest queue among the RSU
+ * (its type's container) and the SVs in V2V range; ties go to the RSU (A21).
+ */
+export const greedy = definePolicy({
+  id: "greedy",
+  description: "Cut at the smallest transmitted data, then offload to the shortest queue (A21).",
+  defaults: {},
+  create(_params, { info }) {
+    const d = buffers(info.cvCount);
+    const cut = info.tables.map(smallestCut);
+    return {
+      decide(obs: Observation) {
+        const s = obs.state;
+        for (let i = 0; i < obs.cvCount; i++) {
+          d.partition[i] = cut[s.cvType[i]];
+          let node = 0;
+          let shortest = s.rsuQueueGflop[s.cvType[i]];
+          for (const sv of obs.neighbours(i)) {
+            if (s.svQueueGflop[sv - 1] < shortest) {
+              shortest = s.svQueueGflop[sv - 1];
+              node = sv;
+            }
+          }
+          d.target[i] = node;
+        }
+        return d;
+      },
+    };
+  },
+});

@@ -1,0 +1,48 @@
+/**
+ * Shared test helpers: temporary scenarios, capturing the CLI, small worlds.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { main } from "../cli.ts";
+import { parseScenario } from "../engine/scenario/load.ts";
+import { compileWorld, type World } from "../engine/world.ts";
+
+/** Writes `text` to a fresh temp dir as `name`; returns its path. */
+export async function tempScenario(text: string, name = "s.yaml"): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "vecscene-test-" });
+  const path = join(dir, name);
+  await Deno.writeTextFile(path, text);
+  return path;
+}
+
+/** Runs the CLI in-process; returns its exit code and what it printed. */
+export async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  const stderrWrite = Deno.stderr.write;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  // commander writes its own errors through process.stderr
+  const proc = (await import("node:process")).default;
+  const w = proc.stderr.write;
+  // deno-lint-ignore no-explicit-any
+  (proc.stderr as any).write = (s: string) => (err.push(String(s)), true);
+  try {
+    const code = await main(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+    // deno-lint-ignore no-explicit-any
+    (proc.stderr as any).write = w;
+    Deno.stderr.write = stderrWrite;
+  }
+}
+
+/** A compiled world from scenario text (paper defaults for omitted keys). */
+export function worldOf(text: string): World {
+  return compileWorld(parseScenario(text, "<test>"));
+}
