@@ -6,7 +6,9 @@
  */
 import { buildTable, type DnnTable } from "./dnn/layers.ts";
 import { BUILTIN_MODELS } from "./dnn/zoo.ts";
+import { UserError } from "./errors.ts";
 import { Highway } from "./mobility/highway.ts";
+import { createSumoMobilitySync, TraceError } from "./mobility/sumo/mod.ts";
 import type { MobilitySource } from "./mobility/types.ts";
 import { dbmToW } from "./model/channel.ts";
 import type { ModelParams } from "./model/slot.ts";
@@ -65,14 +67,9 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     v2vRangeM: s.channel.v2vRangeM,
   };
   const m = s.mobility;
-  const mobility: MobilitySource = new Highway(
-    m,
-    I,
-    S,
-    s.rsu.positionM,
-    -s.rsu.offsetM,
-    s.time.slotS,
-  );
+  const mobility: MobilitySource = m.kind === "sumo"
+    ? sumoMobility(loaded, s, seed)
+    : new Highway(m, I, S, s.rsu.positionM, -s.rsu.offsetM, s.time.slotS);
   const info: ScenarioInfo = {
     name: s.name,
     seed,
@@ -127,4 +124,29 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     cvTxPowerW: dbmToW(s.vehicles.clients.txPowerDbm),
     drawHardware,
   };
+}
+
+/** The SUMO mobility of a scenario; trace problems become user errors (exit 2). */
+function sumoMobility(loaded: LoadedScenario, s: Scenario, seed: number): MobilitySource {
+  if (s.mobility.kind !== "sumo") {
+    throw new TypeError("Cannot build SUMO mobility as the kind is not sumo");
+  }
+  try {
+    return createSumoMobilitySync(s.mobility, {
+      baseDir: loaded.baseDir,
+      cvCount: s.vehicles.clients.count,
+      svCount: s.vehicles.services.count,
+      slots: s.time.slots,
+      tauS: s.time.slotS,
+      episodes: s.time.episodes,
+      coverageM: s.rsu.coverageM,
+      seed,
+      log: (line) => console.error(line),
+    });
+  } catch (e) {
+    if (!(e instanceof TraceError)) throw e;
+    throw new UserError([
+      { file: e.file, line: e.line || undefined, col: e.col || undefined, message: e.message },
+    ]);
+  }
 }

@@ -4,10 +4,15 @@
  * @module
  */
 import { benchEngine } from "../../tests/bench/engine.ts";
+import { benchTrace } from "../../tests/bench/trace.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
-const SUITES: Suite[] = [["engine.", benchEngine], ["genetic.", benchEngine]];
+const SUITES: Suite[] = [
+  ["engine.", benchEngine],
+  ["genetic.", benchEngine],
+  ["trace.", benchTrace],
+];
 
 export async function benchCommand(o: { json?: boolean; only?: string }): Promise<void> {
   const figures: Record<string, number> = {};

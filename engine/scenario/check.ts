@@ -9,6 +9,7 @@ import { didYouMean } from "../errors.ts";
 import { buildTable, LayerShapeError } from "../dnn/layers.ts";
 import { BUILTIN_MODELS } from "../dnn/zoo.ts";
 import { worstRsuDistanceM } from "../mobility/highway.ts";
+import { sumoRoleIssues } from "../mobility/sumo/schema.ts";
 import type { PathProblem } from "./_zod_issues.ts";
 import type { Scenario } from "./schema.ts";
 
@@ -88,7 +89,11 @@ function checkMix(s: Scenario): PathProblem[] {
 
 function checkMobility(s: Scenario): PathProblem[] {
   const m = s.mobility;
-  if (m.kind !== "highway") return [];
+  if (m.kind === "sumo") {
+    const { clients, services } = s.vehicles;
+    return sumoRoleIssues(m, clients.count, services.count)
+      .map((p) => ({ path: ["mobility", ...p.path], message: p.message }));
+  }
   const out: PathProblem[] = [];
   const durationS = (s.time.slots - 1) * s.time.slotS;
   if (m.startM[0] < m.fromM || m.startM[1] > m.toM) {

@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import { SumoMobilitySchema } from "../mobility/sumo/schema.ts";
 
 const positive = () => z.number().positive();
 const nonNegative = () => z.number().min(0);
@@ -106,7 +107,9 @@ export const ScenarioSchema = z.strictObject({
     slotS: positive().default(1).describe("slot length tau (s)"),
     episodes: z.int().min(1).default(10),
   }).prefault({}),
-  mobility: z.discriminatedUnion("kind", [HighwaySchema]).prefault({ kind: "highway" }),
+  mobility: z.discriminatedUnion("kind", [HighwaySchema, SumoMobilitySchema]).prefault({
+    kind: "highway",
+  }),
   rsu: z.strictObject({
     positionM: z.number().default(0).describe("position along the road (m)"),
     offsetM: nonNegative().default(10).describe("lateral offset from the road (m)"),
