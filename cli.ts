@@ -16,6 +16,7 @@ import { runCommand } from "./engine/cli/run.ts";
 import { schemaCommand } from "./engine/cli/schema.ts";
 import { validateCommand } from "./engine/cli/validate.ts";
 import { benchCommand } from "./engine/cli/bench.ts";
+import { trainCommand } from "./engine/cli/train.ts";
 
 function integer(min: number) {
   return (v: string): number => {
@@ -69,6 +70,22 @@ export function program(): Command {
     .action(async (file, opts) => {
       await runCommand(file, { ...opts, registry: await registryWith(opts.plugin) });
     });
+
+  cli.command("train")
+    .description("Train a learning policy (mad2rl or pqmix) with checkpoints; --resume continues")
+    .argument("<file>", "scenario YAML file")
+    .requiredOption("-p, --policy <id>", "mad2rl or pqmix")
+    .option("-e, --episodes <n>", "total training episodes", integer(1), 1000)
+    .option("-o, --out <dir>", "training directory (default out/train/<policy>)")
+    .option("--resume", "continue from the last checkpoint in --out")
+    .option("--eval-every <n>", "greedy evaluation every n episodes (0: never)", integer(0), 10)
+    .option("--eval-seeds <list>", "held-out seeds, comma-separated (default: scenario seed + 1)")
+    .option("--eval-episodes <n>", "episodes per evaluation seed", integer(1), 3)
+    .option("--checkpoint-every <n>", "full checkpoint every n episodes", integer(1))
+    .option("-s, --seed <n>", "scenario seed", integer(0))
+    .option("--param <key=value>", "override a policy parameter, JSON value (repeatable)", collect)
+    .option("-q, --quiet", "no progress bar")
+    .action(async (file, opts) => await trainCommand(file, opts));
 
   cli.command("validate")
     .description("Check scenario files without running them (exit 2 on the first invalid one)")

@@ -8,6 +8,7 @@ import type { PolicyDefinition } from "./contract.ts";
 import { exhaustive } from "./exhaustive.ts";
 import { genetic } from "./genetic.ts";
 import { greedy, local, random, rsu } from "./heuristics.ts";
+import { mad2rl, pqmix } from "./learning/policies.ts";
 
 /** A mutable id -> definition map. */
 export class PolicyRegistry {
@@ -39,6 +40,8 @@ export const BUILTIN_POLICIES: readonly PolicyDefinition[] = [
   rsu,
   random,
   exhaustive,
+  pqmix,
+  mad2rl,
 ] as unknown as PolicyDefinition[];
 
 /** A registry holding the built-in policies. */

@@ -10,7 +10,7 @@ import leastDelay from "../plugins/least_delay.ts";
 import { worldOf } from "./_helpers.ts";
 
 const others = [
-  ...BUILTIN_POLICIES.filter((d) => d.id !== "exhaustive"),
+  ...BUILTIN_POLICIES.filter((d) => d.id !== "exhaustive" && !d.learning),
   leastDelay as unknown as PolicyDefinition,
 ];
 

@@ -5,6 +5,7 @@
  */
 import { benchEngine } from "../../tests/bench/engine.ts";
 import { benchTrace } from "../../tests/bench/trace.ts";
+import { benchLearning } from "../../tests/bench/learning.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -12,6 +13,8 @@ const SUITES: Suite[] = [
   ["engine.", benchEngine],
   ["genetic.", benchEngine],
   ["trace.", benchTrace],
+  ["mad2rl.", benchLearning],
+  ["pqmix.", benchLearning],
 ];
 
 export async function benchCommand(o: { json?: boolean; only?: string }): Promise<void> {
