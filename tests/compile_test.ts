@@ -35,9 +35,10 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const bin = join(dir, "vecscene");
-    const c = await new Deno.Command(Deno.execPath(), {
-      args: ["compile", "--allow-read", "--allow-write", "--allow-env", "--output", bin, "cli.ts"],
-    }).output();
+    // The flags of the `compile` task, with the output redirected.
+    const task: string = JSON.parse(await Deno.readTextFile("deno.json")).tasks.compile;
+    const args = task.split(/\s+/).slice(1).map((a) => (a === "dist/vecscene" ? bin : a));
+    const c = await new Deno.Command(Deno.execPath(), { args }).output();
     assert.equal(c.code, 0, new TextDecoder().decode(c.stderr));
     const r = await new Deno.Command(bin, {
       args: ["run", "scenarios/highway.yaml", "-e", "1", "--out", join(dir, "out")],
