@@ -22,6 +22,39 @@ export function parseFcd(bytes: Uint8Array | string, file: string): Trace {
   return scanner.finish();
 }
 
+/** Feeds file chunks to a scanner; the async and sync readers share it. */
+class ChunkFeeder {
+  readonly scanner: FcdScanner;
+  #buf: Uint8Array;
+  #len = 0;
+
+  constructor(path: string, chunkBytes: number) {
+    this.scanner = new FcdScanner(path);
+    this.#buf = new Uint8Array(chunkBytes);
+  }
+
+  /** Where the next read goes (the buffer grows when one tag fills it). */
+  space(): Uint8Array {
+    if (this.#len === this.#buf.length) {
+      const bigger = new Uint8Array(this.#buf.length * 2);
+      bigger.set(this.#buf);
+      this.#buf = bigger;
+    }
+    return this.#buf.subarray(this.#len);
+  }
+
+  /** Scans after a read of `n` bytes (null at end of file); true when done. */
+  push(n: number | null): boolean {
+    const eof = n === null;
+    if (!eof) this.#len += n;
+    const rest = this.scanner.scan(this.#buf, 0, this.#len, eof);
+    if (eof) return true;
+    this.#buf.copyWithin(0, rest, this.#len);
+    this.#len -= rest;
+    return false;
+  }
+}
+
 /** Reads an FCD trace from disk in chunks of `chunkBytes` (default 4 MiB). */
 export async function readFcd(path: string, chunkBytes = 4 << 20): Promise<Trace> {
   let file: Deno.FsFile;
@@ -31,25 +64,9 @@ export async function readFcd(path: string, chunkBytes = 4 << 20): Promise<Trace
     throw fileError(e, path, "FCD trace");
   }
   try {
-    const scanner = new FcdScanner(path);
-    let buf = new Uint8Array(chunkBytes);
-    let len = 0;
-    while (true) {
-      if (len === buf.length) {
-        // one tag larger than the buffer: grow it
-        const bigger = new Uint8Array(buf.length * 2);
-        bigger.set(buf);
-        buf = bigger;
-      }
-      const n = await file.read(buf.subarray(len));
-      const eof = n === null;
-      if (!eof) len += n;
-      const rest = scanner.scan(buf, 0, len, eof);
-      if (eof) break;
-      buf.copyWithin(0, rest, len);
-      len -= rest;
-    }
-    return scanner.finish();
+    const feed = new ChunkFeeder(path, chunkBytes);
+    while (!feed.push(await file.read(feed.space())));
+    return feed.scanner.finish();
   } catch (e) {
     throw e instanceof TraceError ? e : fileError(e, path, "FCD trace");
   } finally {
@@ -66,24 +83,9 @@ export function readFcdSync(path: string, chunkBytes = 4 << 20): Trace {
     throw fileError(e, path, "FCD trace");
   }
   try {
-    const scanner = new FcdScanner(path);
-    let buf = new Uint8Array(chunkBytes);
-    let len = 0;
-    while (true) {
-      if (len === buf.length) {
-        const bigger = new Uint8Array(buf.length * 2);
-        bigger.set(buf);
-        buf = bigger;
-      }
-      const n = file.readSync(buf.subarray(len));
-      const eof = n === null;
-      if (!eof) len += n;
-      const rest = scanner.scan(buf, 0, len, eof);
-      if (eof) break;
-      buf.copyWithin(0, rest, len);
-      len -= rest;
-    }
-    return scanner.finish();
+    const feed = new ChunkFeeder(path, chunkBytes);
+    while (!feed.push(file.readSync(feed.space())));
+    return feed.scanner.finish();
   } catch (e) {
     throw e instanceof TraceError ? e : fileError(e, path, "FCD trace");
   } finally {
