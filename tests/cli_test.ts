@@ -57,3 +57,12 @@ Deno.test("a user error in a real process: exit 2, one line, no stack trace", as
     "tests/fixtures/scenarios/bad_v.yaml:3:6: V must be >= 0 (got -10)\n",
   );
 });
+
+Deno.test("the New York scenario runs every policy with its shipped checkpoints", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await cli(["run", "scenarios/nyc.yaml", "-e", "1", "--out", out, "--no-csv"]);
+  assert.equal(r.code, 0, r.err);
+  const rows = (await Deno.readTextFile(`${out}/comparison.csv`)).trim().split("\n").slice(1);
+  assert.deepEqual(rows.map((r) => r.split(",")[0]), ["greedy", "genetic", "pqmix", "mad2rl"]);
+  for (const row of rows) assert.ok(Number(row.split(",")[1]) > 0);
+});
