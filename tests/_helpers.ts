@@ -22,7 +22,6 @@ export async function cli(args: string[]): Promise<{ code: number; out: string; 
   const err: string[] = [];
   const log = console.log;
   const error = console.error;
-  const stderrWrite = Deno.stderr.write;
   console.log = (...a: unknown[]) => out.push(a.join(" "));
   console.error = (...a: unknown[]) => err.push(a.join(" "));
   // commander writes its own errors through process.stderr
@@ -38,7 +37,6 @@ export async function cli(args: string[]): Promise<{ code: number; out: string; 
     console.error = error;
     // deno-lint-ignore no-explicit-any
     (proc.stderr as any).write = w;
-    Deno.stderr.write = stderrWrite;
   }
 }
 
