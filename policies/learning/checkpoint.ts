@@ -10,6 +10,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
+import { concatBytes } from "./_bytes.ts";
 import { tf } from "./backend.ts";
 
 type Tensor = tf.Tensor;
@@ -56,13 +57,7 @@ export async function readWeights(
   const tensors = new Map<string, Tensor>();
   for (const g of groups) {
     const parts = await Promise.all(g.paths.map((p) => Deno.readFile(join(dir, p))));
-    const total = parts.reduce((n, p) => n + p.byteLength, 0);
-    const bytes = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      bytes.set(p, off);
-      off += p.byteLength;
-    }
+    const bytes = concatBytes(parts);
     const decoded = tf.io.decodeWeights(bytes.buffer, g.weights);
     for (const [name, t] of Object.entries(decoded)) tensors.set(name, t);
   }

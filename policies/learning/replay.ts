@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "./_bytes.ts";
 import type { Rng } from "../../engine/rng.ts";
 
 /** Shapes of one transition. */
@@ -157,14 +158,7 @@ export class ReplayBuffer {
       const part = a.subarray(0, this.size * this.#width[f]);
       parts.push(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
     }
-    const total = parts.reduce((n, p) => n + p.byteLength, 0);
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.byteLength;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   /** Rebuilds a buffer written by `toBytes`. */
