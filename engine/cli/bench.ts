@@ -5,7 +5,7 @@
  */
 import { benchEngine } from "../../tests/bench/engine.ts";
 import { benchTrace } from "../../tests/bench/trace.ts";
-import { benchLearning } from "../../tests/bench/learning.ts";
+import { benchGemm, benchLearning, benchTfjsKernels } from "../../tests/bench/learning.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -15,6 +15,8 @@ const SUITES: Suite[] = [
   ["trace.", benchTrace],
   ["mad2rl.", benchLearning],
   ["pqmix.", benchLearning],
+  ["pqmix.", benchTfjsKernels],
+  ["gemm.", benchGemm],
 ];
 
 export async function benchCommand(o: { json?: boolean; only?: string }): Promise<void> {

@@ -68,6 +68,16 @@ export class Adam {
     });
   }
 
+  /** The first and second moments of one parameter set. */
+  momentsOf(set: ParamSet): { m: tf.Variable; v: tf.Variable } {
+    const m = this.#m.get(set.scope);
+    const v = this.#v.get(set.scope);
+    if (!m || !v) {
+      throw new RangeError(`Cannot find moments for ${set.scope}: current value is missing`);
+    }
+    return { m, v };
+  }
+
   /** The moment variables (all m, then all v) in parameter order. */
   moments(): tf.Variable[] {
     return [...this.#m.values(), ...this.#v.values()];

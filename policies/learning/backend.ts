@@ -14,7 +14,10 @@
  * not include; the union package `@tensorflow/tfjs` registers them on the
  * same core instance, so we import it for that side effect only.
  *
- * `VECSCENE_TF_BACKEND=cpu` forces the CPU backend.
+ * On the wasm backend the dense layers and the optimiser step run on the
+ * SIMD kernels of `fast_dense.ts` and `fast_optim.ts` (see `gemm.ts` for
+ * why); `VECSCENE_KERNELS=tfjs` keeps tfjs's own ops instead. `VECSCENE_TF_BACKEND=cpu` forces the CPU
+ * backend.
  *
  * @module
  */
@@ -24,6 +27,8 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
+import { registerFastDense } from "./fast_dense.ts";
+import { registerFastOptim } from "./fast_optim.ts";
 
 export { tf };
 
@@ -110,12 +115,16 @@ async function trySetWasm(): Promise<boolean> {
     return false;
   }
   patchWasmSlice();
+  if (envVar("VECSCENE_KERNELS") !== "tfjs") {
+    registerFastDense();
+    registerFastOptim();
+  }
   return true;
 }
 
-function wantedBackend(): string | undefined {
+function envVar(name: string): string | undefined {
   try {
-    return Deno.env.get("VECSCENE_TF_BACKEND");
+    return Deno.env.get(name);
   } catch {
     return undefined;
   }
@@ -134,7 +143,7 @@ function wantedBackend(): string | undefined {
 export function initBackend(): Promise<BackendName> {
   ready ??= (async (): Promise<BackendName> => {
     tf.env().set("PROD", true);
-    if (wantedBackend() !== "cpu" && await trySetWasm()) return "wasm";
+    if (envVar("VECSCENE_TF_BACKEND") !== "cpu" && await trySetWasm()) return "wasm";
     await tf.setBackend("cpu");
     return "cpu";
   })();

@@ -10,7 +10,6 @@ import { initBackend, tf } from "./backend.ts";
 import { type Batch, Learner, type LearnerConfig } from "./learner.ts";
 import {
   C,
-  combine,
   OP,
   readVarsFromTensors,
   type SharedLayout,
@@ -75,7 +74,8 @@ async function serve({ sab, layout, cfg, initSeed }: Init): Promise<void> {
     const rows = n2 * layout.agents;
     const noiseOnline = learner.noise(rows, rng, learner.agent);
     const noiseTarget = learner.noise(rows, rng, learner.targetAgent);
-    const { loss, grads } = learner.gradients(b, noiseOnline, noiseTarget);
+    const total = Atomics.load(ctrl, C.MAIN_HALF) + n2;
+    const { loss, grads } = learner.gradients(b, noiseOnline, noiseTarget, total);
     readVarsFromTensors(grads, f.gradsWorker);
     f.losses[1] = loss;
     Atomics.store(ctrl, C.DONE, seq);
@@ -84,9 +84,8 @@ async function serve({ sab, layout, cfg, initSeed }: Init): Promise<void> {
       Atomics.wait(ctrl, C.MAIN_GRADS, Atomics.load(ctrl, C.MAIN_GRADS));
     }
     const first = tensorsLike(learner.trainable(), f.gradsMain);
-    const total = combine(first, grads, Atomics.load(ctrl, C.MAIN_HALF), n2);
-    learner.applyGradients(total, false);
-    tf.dispose([grads, first, total, noiseOnline, noiseTarget]);
+    learner.applyGradients(first, grads);
+    tf.dispose([grads, first, noiseOnline, noiseTarget]);
     Atomics.store(ctrl, C.APPLIED, seq);
     Atomics.notify(ctrl, C.APPLIED);
   }

@@ -1,16 +1,20 @@
 /**
  * Parameters and the dense layer every learning network is built from.
  *
- * The wasm backend's `matMul` with `transposeA`/`transposeB` takes a slow
- * path (about 12x slower than a plain product), and tfjs's own matMul
- * gradient uses exactly those flags. {@linkcode dense} therefore has a custom
- * gradient that transposes explicitly (`tf.transpose` then a plain
- * `matMul`), and its forward pass is one fused matMul + bias (+ ReLU).
+ * On the wasm backend {@linkcode dense} is one SIMD kernel forward and one
+ * backward (`fast_dense.ts`, `gemm.ts`). Elsewhere (the CPU backend, or
+ * `VECSCENE_KERNELS=tfjs`) it is tfjs ops with a custom gradient: the wasm
+ * backend's `matMul` with `transposeA`/`transposeB` takes a slow path
+ * (about 12x slower than a plain product), and tfjs's own matMul gradient
+ * uses exactly those flags, so the gradient transposes explicitly
+ * (`tf.transpose` then a plain `matMul`); the forward pass is one fused
+ * matMul + bias (+ ReLU).
  *
  * @module
  */
 import type { Rng } from "../../engine/rng.ts";
 import { tf } from "./backend.ts";
+import { DENSE, DENSE_GRAD, hasFastDense } from "./fast_dense.ts";
 
 type Tensor = tf.Tensor;
 
@@ -69,11 +73,36 @@ const denseLinear = tf.customGrad((x, w, b, save) => {
   };
 });
 
+/** The dense layer on the SIMD kernels of `fast_dense.ts` (wasm backend). */
+function fastDense(relu: boolean) {
+  return tf.customGrad((x, w, b, save) => {
+    const [xt, wt, bt] = [x, w, b] as Tensor[];
+    const y = tf.engine().runKernel(DENSE, { x: xt, w: wt, b: bt }, { relu }) as Tensor;
+    (save as tf.GradSaveFunc)([xt, wt, y]);
+    const rowBias = bt.rank === 2;
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xs, ws, ys] = saved;
+        return tf.engine().runKernel(
+          DENSE_GRAD,
+          { dy, x: xs, w: ws, y: ys },
+          { relu, rowBias },
+        ) as Tensor[];
+      },
+    };
+  });
+}
+
+const fastRelu = fastDense(true);
+const fastLinear = fastDense(false);
+
 /**
  * `x W + b`, then ReLU when `relu` is set. `b` is a vector, or a matrix with
  * one row per row of `x` (a per-sample bias).
  */
 export function dense(x: Tensor, w: Tensor, b: Tensor, relu: boolean): Tensor {
+  if (hasFastDense()) return (relu ? fastRelu : fastLinear)(x, w, b) as Tensor;
   return (relu ? denseRelu : denseLinear)(x, w, b) as Tensor;
 }
 

@@ -23,6 +23,7 @@ import { Adam } from "./adam.ts";
 import { tf } from "./backend.ts";
 import { fillNormal } from "./normal.ts";
 import { withViews } from "./layers.ts";
+import { ADAM_STEP, type AdamStepAttrs, hasFastOptim } from "./fast_optim.ts";
 import { Mixer } from "./mixer.ts";
 import type { ReplayBuffer } from "./replay.ts";
 
@@ -218,12 +219,17 @@ export class Learner {
 
   /**
    * Loss (60) with target (61) on `b` and its gradients, one per
-   * `trainable()` variable (the caller disposes them).
+   * `trainable()` variable (the caller disposes them). The squared errors
+   * are summed and divided by `totalBatch`: the batch's own size gives the
+   * mean of (60); a half batch of a two-thread update passes the whole
+   * batch's size, so the two halves' losses and gradients add up to the
+   * whole batch's.
    */
   gradients(
     b: Batch,
     noiseOnline: Tensor[],
     noiseTarget: Tensor[],
+    totalBatch = b.size,
   ): { loss: number; grads: Tensor[] } {
     const { agents: I, stateDim: D } = this.cfg;
     const batch = b.size;
@@ -261,7 +267,7 @@ export class Learner {
         const q = this.#agentValues(this.agent.logits(x, noiseOnline), m, a);
         const tot = tf.reshape(this.mixer.mix(q, s), [batch]);
         // MODEL.md eq. (60)
-        return tf.mean(tf.mul(tf.square(tf.sub(y, tot)), 0.5));
+        return tf.div(tf.sum(tf.mul(tf.square(tf.sub(y, tot)), 0.5)), totalBatch);
       } finally {
         for (const p of sets) p.unbind();
       }
@@ -276,17 +282,52 @@ export class Learner {
   }
 
   /**
-   * Clip, Adam step, then the soft target updates (62)-(63). `perWeightNorm`
-   * sums the clip norm weight by weight (the single-thread update's order,
-   * kept so its results stay what they were); otherwise over the flat
-   * vectors, in two kernels.
+   * Clip to a global norm, Adam step, then the soft target updates
+   * (62)-(63). `extra` (the other half batch's gradients in a two-thread
+   * update) is added to `grads` first. On the wasm backend this is one fused
+   * kernel (`fast_optim.ts`) with the same float32 operations per value.
    */
-  applyGradients(grads: Tensor[], perWeightNorm = true): void {
-    const clipped = tf.tidy(() => this.#clip(grads, perWeightNorm));
-    this.optimizer.apply(clipped);
-    tf.dispose(clipped);
-    this.targetAgent.params.softUpdate(this.agent.params, this.cfg.tau);
-    this.targetMixer.params.softUpdate(this.mixer.params, this.cfg.tau);
+  applyGradients(grads: Tensor[], extra?: Tensor[]): void {
+    const sets = [this.agent.params, this.mixer.params];
+    const targets = [this.targetAgent.params, this.targetMixer.params];
+    const opt = this.optimizer;
+    if (hasFastOptim()) {
+      opt.step++;
+      const inputs: Record<string, Tensor> = {};
+      sets.forEach((p, k) => {
+        const { m, v } = opt.momentsOf(p);
+        inputs[`p${k}`] = p.flat;
+        inputs[`m${k}`] = m;
+        inputs[`v${k}`] = v;
+        inputs[`t${k}`] = targets[k].flat;
+        inputs[`g${k}`] = grads[k];
+        if (extra) inputs[`h${k}`] = extra[k];
+      });
+      const attrs: AdamStepAttrs = {
+        sets: sets.length,
+        extra: extra !== undefined,
+        ...opt.opts,
+        step: opt.step,
+        clip: this.cfg.gradClip,
+        tau: this.cfg.tau,
+      };
+      const outs = tf.engine().runKernel(ADAM_STEP, inputs, { ...attrs }) as Tensor[];
+      sets.forEach((p, k) => {
+        const { m, v } = opt.momentsOf(p);
+        p.flat.assign(outs[4 * k]);
+        m.assign(outs[4 * k + 1]);
+        v.assign(outs[4 * k + 2]);
+        targets[k].flat.assign(outs[4 * k + 3]);
+      });
+      tf.dispose(outs);
+    } else {
+      const clipped = tf.tidy(() =>
+        this.#clip(extra ? grads.map((g, k) => tf.add(g, extra[k])) : grads)
+      );
+      opt.apply(clipped);
+      tf.dispose(clipped);
+      targets.forEach((t, k) => t.softUpdate(sets[k], this.cfg.tau));
+    }
     this.updates++;
   }
 
@@ -317,14 +358,8 @@ export class Learner {
   }
 
   /** Scales gradients to a global norm of at most `gradClip` (pymarl's clip). */
-  #clip(grads: Tensor[], perWeightNorm: boolean): Tensor[] {
-    const sets = [this.agent.params, this.mixer.params];
-    const parts = perWeightNorm
-      ? sets.flatMap((p, k) =>
-        p.layout().map((e) => tf.sum(tf.square(tf.slice(grads[k], e.offset, e.size))))
-      )
-      : grads.map((g) => tf.sum(tf.square(g)));
-    const norm = tf.sqrt(tf.addN(parts));
+  #clip(grads: Tensor[]): Tensor[] {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
     const scale = tf.div(this.cfg.gradClip, tf.maximum(norm, this.cfg.gradClip));
     return grads.map((g) => tf.mul(g, scale));
   }

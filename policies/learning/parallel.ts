@@ -5,10 +5,11 @@
  * replica of the learner (online and target networks, Adam moments).
  *
  * Each update splits the mini-batch in two halves. Both threads compute the
- * gradients of their half, exchange them through a SharedArrayBuffer, form
- * the same weighted sum in the same order, and apply the same clip, Adam
- * step and soft updates, so the replicas stay bit-identical without copying
- * weights. The main thread blocks on `Atomics.wait` (allowed in Deno), which
+ * gradients of their half (of the loss summed over the half and divided by
+ * the whole batch's size, so the halves add up), exchange them through a
+ * SharedArrayBuffer, add them in the same order (main's + worker's), and
+ * apply the same clip, Adam step and soft updates, so the replicas stay
+ * bit-identical without copying weights. The main thread blocks on `Atomics.wait` (allowed in Deno), which
  * keeps `update()` synchronous as the policy contract requires. The replica
  * is re-synchronised (weights, targets, moments, step) before the first
  * update and after every `markDirty()` (e.g. a checkpoint load).
@@ -116,18 +117,6 @@ export function tensorsLike(vars: tf.Variable[], src: Float32Array): tf.Tensor[]
     off += v.size;
     return t;
   });
-}
-
-/** The weighted mean of two halves' gradients; the same op order on both sides. */
-export function combine(
-  first: tf.Tensor[],
-  second: tf.Tensor[],
-  n1: number,
-  n2: number,
-): tf.Tensor[] {
-  return tf.tidy(() =>
-    first.map((g, k) => tf.div(tf.add(tf.mul(g, n1), tf.mul(second[k], n2)), n1 + n2))
-  );
 }
 
 /** The worker's half of a batch, as views of `b` (transitions `from`..`to`). */
@@ -247,17 +236,16 @@ export class TwoThreadUpdate implements ParallelUpdate {
     const rows = n1 * I;
     const noiseOnline = learner.noise(rows, myNoise, learner.agent);
     const noiseTarget = learner.noise(rows, myNoise, learner.targetAgent);
-    const { loss, grads } = learner.gradients(mine, noiseOnline, noiseTarget);
+    const { loss, grads } = learner.gradients(mine, noiseOnline, noiseTarget, batch);
     readVarsFromTensors(grads, f.gradsMain);
     f.losses[0] = loss;
     Atomics.store(this.#ctrl, C.MAIN_GRADS, seq);
     Atomics.notify(this.#ctrl, C.MAIN_GRADS);
     waitFor(this.#ctrl, C.DONE, seq, () => this.#error);
     const other = tensorsLike(learner.trainable(), f.gradsWorker);
-    const total = combine(grads, other, n1, n2);
-    learner.applyGradients(total, false);
-    const lossAll = (loss * n1 + f.losses[1] * n2) / batch;
-    tf.dispose([grads, other, total, noiseOnline, noiseTarget]);
+    learner.applyGradients(grads, other);
+    const lossAll = loss + f.losses[1];
+    tf.dispose([grads, other, noiseOnline, noiseTarget]);
     waitFor(this.#ctrl, C.APPLIED, seq, () => this.#error);
     return { loss: lossAll };
   }

@@ -13,6 +13,8 @@ import { initBackend } from "../../policies/learning/backend.ts";
 import { Learner, type LearnerConfig } from "../../policies/learning/learner.ts";
 import { TwoThreadUpdate } from "../../policies/learning/parallel.ts";
 import { ReplayBuffer } from "../../policies/learning/replay.ts";
+import { Gemm } from "../../policies/learning/gemm.ts";
+import { tf } from "../../policies/learning/backend.ts";
 
 const AGENTS = 7;
 const NODES = 6;
@@ -79,14 +81,16 @@ function timeMs(fn: () => void, warmup: number, runs: number): number {
 /**
  * Median milliseconds of the learning figures: `*.update_ms` with the
  * policies' default two-thread update, `*.update_1thread_ms` on one thread,
- * and `mad2rl.decide_ms` for one slot of 7 agents.
+ * and `mad2rl.decide_ms` for one slot of 7 agents. `only` restricts the
+ * update figures to one policy.
  */
-export async function benchLearning(): Promise<Record<string, number>> {
+export async function benchLearning(only?: "pqmix"): Promise<Record<string, number>> {
   await initBackend();
   const rng = new Rng([1, 2, 3, 4]);
   const buf = filledBuffer(rng, 512);
   const out: Record<string, number> = {};
-  for (const [name, kind, runs] of [["mad2rl", "diffusion", 10], ["pqmix", "mlp", 40]] as const) {
+  const all = [["mad2rl", "diffusion", 10], ["pqmix", "mlp", 40]] as const;
+  for (const [name, kind, runs] of all.filter(([n]) => !only || n === only)) {
     for (const threads of [2, 1]) {
       const learner = new Learner(config(kind), 7);
       if (threads === 2) learner.parallel = new TwoThreadUpdate(learner, 7, BATCH);
@@ -119,7 +123,76 @@ function decideMs(learner: Learner, buf: ReplayBuffer, rng: Rng): number {
   );
 }
 
+/**
+ * GFLOP/s of one 224 x 256 x 256 product (a hidden layer of half a batch of
+ * 64 x 7 agents): the SIMD kernel of `gemm.ts`, and tfjs's wasm `matMul`
+ * (XNNPACK) with a fresh right-hand operand each call, as in training.
+ */
+export async function benchGemm(): Promise<Record<string, number>> {
+  await initBackend();
+  const [m, k, n] = [224, 256, 256];
+  const flop = 2 * m * k * n;
+  const out: Record<string, number> = {};
+  const memory = new WebAssembly.Memory({ initial: 64 });
+  const gemm = Gemm.create(memory);
+  if (gemm) {
+    const h = new Float32Array(memory.buffer);
+    for (let i = 0; i < h.length; i++) h[i] = Math.sin(i);
+    const [a, b, c] = [64, 64 + 4 * m * k, 64 + 4 * (m * k + k * n)];
+    const ms = timeMs(
+      () => gemm.matmul({ m, n, k, a, aRow: 4 * k, aCol: 4, b, ldb: 4 * n, c, ldc: 4 * n }),
+      20,
+      200,
+    );
+    out["gemm.simd_gflops"] = flop / ms / 1e6;
+  }
+  if (tf.getBackend() === "wasm") {
+    const a = tf.randomNormal([m, k]);
+    const bs = Array.from({ length: 16 }, () => tf.randomNormal([k, n]));
+    let i = 0;
+    const ms = timeMs(
+      () => {
+        const fresh = tf.add(bs[i++ % bs.length], 0); // a new tensor id: XNNPACK packs it again
+        tf.matMul(a, fresh).dispose();
+        fresh.dispose();
+      },
+      20,
+      200,
+    );
+    out["gemm.xnnpack_gflops"] = flop / ms / 1e6;
+    tf.dispose([a, ...bs]);
+  }
+  return out;
+}
+
+/**
+ * `pqmix.update_ms` with tfjs's own kernels (`VECSCENE_KERNELS=tfjs`), in a
+ * child process: the figure the SIMD kernels are compared against. Empty
+ * when child processes are not allowed.
+ */
+export async function benchTfjsKernels(): Promise<Record<string, number>> {
+  try {
+    const cmd = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", import.meta.filename!, "--pqmix-only"],
+      env: { VECSCENE_KERNELS: "tfjs" },
+      stdout: "piped",
+      stderr: "inherit",
+    });
+    const res = await cmd.output();
+    if (!res.success) return {};
+    const figures = JSON.parse(new TextDecoder().decode(res.stdout));
+    return {
+      "pqmix.update_tfjs_kernels_ms": figures["pqmix.update_ms"],
+      "pqmix.update_1thread_tfjs_kernels_ms": figures["pqmix.update_1thread_ms"],
+    };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) return {};
+    throw e;
+  }
+}
+
 if (import.meta.main) {
   const backend = await initBackend();
-  console.log(JSON.stringify({ backend, ...(await benchLearning()) }, null, 2));
+  const only = Deno.args.includes("--pqmix-only") ? "pqmix" : undefined;
+  console.log(JSON.stringify({ backend, ...(await benchLearning(only)) }, null, 2));
 }
