@@ -4,6 +4,7 @@ import { initBackend, tf } from "../policies/learning/backend.ts";
 import { ADAM_STEP, type AdamStepAttrs, hasFastOptim } from "../policies/learning/fast_optim.ts";
 import { hasFastDense } from "../policies/learning/fast_dense.ts";
 import { Gemm } from "../policies/learning/gemm.ts";
+import { dense } from "../policies/learning/layers.ts";
 
 const backend = await initBackend();
 
@@ -171,5 +172,32 @@ Deno.test({
       }
     }
     tf.dispose([...p, ...t, ...m, ...v, ...g, ...h]);
+  },
+});
+
+Deno.test({
+  name: "fast dense: scratch memory is freed (the wasm heap does not grow over many passes)",
+  ignore: backend !== "wasm",
+  fn() {
+    const memory = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm;
+    const rng = Rng.stream(6, "heap");
+    const x = tf.tensor2d(Float32Array.from({ length: 64 * 256 }, () => rng.normal()), [64, 256]);
+    const w = tf.variable(
+      tf.tensor2d(Float32Array.from({ length: 256 * 256 }, () => rng.normal()), [256, 256]),
+    );
+    const b = tf.variable(tf.zeros([256]));
+    const step = () =>
+      tf.tidy(() => {
+        const f = () => tf.sum(dense(dense(x, w, b, true), w, b, false)) as tf.Scalar;
+        const { grads } = tf.variableGrads(f, [w, b]);
+        return Object.values(grads).map((g) => g.dataSync()[0]);
+      });
+    step();
+    const before = memory.HEAPU8.length;
+    const tensors = tf.memory().numTensors;
+    for (let k = 0; k < 200; k++) step(); // a 256 KB leak per pass would add 50 MB
+    assert.equal(memory.HEAPU8.length, before);
+    assert.equal(tf.memory().numTensors, tensors);
+    tf.dispose([x, w, b]);
   },
 });
