@@ -7,6 +7,8 @@ import { Gemm } from "../policies/learning/gemm.ts";
 import { dense } from "../policies/learning/layers.ts";
 
 const backend = await initBackend();
+/** The vecscene kernels serve the wasm backend unless `VECSCENE_KERNELS=tfjs`. */
+const ownKernels = backend === "wasm" && Deno.env.get("VECSCENE_KERNELS") !== "tfjs";
 
 /** Fills `n` floats at float index `at` with values from `rng`. */
 function fill(h: Float32Array, at: number, n: number, rng: Rng): void {
@@ -116,7 +118,7 @@ function reference(
 Deno.test({
   name:
     "fused Adam step: the tfjs ops' values (bit for bit without clipping), with or without a second half's gradients",
-  ignore: backend !== "wasm",
+  ignore: !ownKernels,
   fn() {
     assert.ok(hasFastOptim() && hasFastDense());
     const rng = Rng.stream(5, "adam");
@@ -177,7 +179,7 @@ Deno.test({
 
 Deno.test({
   name: "fast dense: scratch memory is freed (the wasm heap does not grow over many passes)",
-  ignore: backend !== "wasm",
+  ignore: !ownKernels,
   fn() {
     const memory = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm;
     const rng = Rng.stream(6, "heap");
