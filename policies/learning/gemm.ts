@@ -249,6 +249,11 @@ export class Gemm {
 
   /** C = A B (+ bias) (ReLU); see {@linkcode MatMulArgs}. */
   matmul(p: MatMulArgs): void {
+    if (!(p.m >= 1 && p.n >= 1 && p.k >= 1)) {
+      throw new RangeError(
+        `Cannot multiply as a dimension is below 1: current value is ${p.m} x ${p.k} x ${p.n}`,
+      );
+    }
     const bias = p.bias ?? 0;
     const biasRow = p.biasRow ?? 0;
     const relu = p.relu ? 1 : 0;
