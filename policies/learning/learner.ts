@@ -23,7 +23,7 @@ import { Adam } from "./adam.ts";
 import { tf } from "./backend.ts";
 import { fillNormal } from "./normal.ts";
 import { withViews } from "./layers.ts";
-import { ADAM_STEP, type AdamStepAttrs, hasFastOptim } from "./fast_optim.ts";
+import { hasFastOptim } from "./fast_optim.ts";
 import { Mixer } from "./mixer.ts";
 import type { ReplayBuffer } from "./replay.ts";
 
@@ -292,34 +292,7 @@ export class Learner {
     const targets = [this.targetAgent.params, this.targetMixer.params];
     const opt = this.optimizer;
     if (hasFastOptim()) {
-      opt.step++;
-      const inputs: Record<string, Tensor> = {};
-      sets.forEach((p, k) => {
-        const { m, v } = opt.momentsOf(p);
-        inputs[`p${k}`] = p.flat;
-        inputs[`m${k}`] = m;
-        inputs[`v${k}`] = v;
-        inputs[`t${k}`] = targets[k].flat;
-        inputs[`g${k}`] = grads[k];
-        if (extra) inputs[`h${k}`] = extra[k];
-      });
-      const attrs: AdamStepAttrs = {
-        sets: sets.length,
-        extra: extra !== undefined,
-        ...opt.opts,
-        step: opt.step,
-        clip: this.cfg.gradClip,
-        tau: this.cfg.tau,
-      };
-      const outs = tf.engine().runKernel(ADAM_STEP, inputs, { ...attrs }) as Tensor[];
-      sets.forEach((p, k) => {
-        const { m, v } = opt.momentsOf(p);
-        p.flat.assign(outs[4 * k]);
-        m.assign(outs[4 * k + 1]);
-        v.assign(outs[4 * k + 2]);
-        targets[k].flat.assign(outs[4 * k + 3]);
-      });
-      tf.dispose(outs);
+      opt.applyFused(grads, extra, { targets, clip: this.cfg.gradClip, tau: this.cfg.tau });
     } else {
       const clipped = tf.tidy(() =>
         this.#clip(extra ? grads.map((g, k) => tf.add(g, extra[k])) : grads)
