@@ -14,7 +14,6 @@
 
 /** Value types. */
 export const I32 = 0x7f;
-export const F32 = 0x7d;
 export const V128 = 0x7b;
 
 /** Unsigned LEB128. */
