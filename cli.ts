@@ -1,22 +1,21 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-env
 /**
- * The vecscene command line: `run`, `validate`, `models`, `policies`,
- * `schema` and `bench`. User errors print `file:line:col: message` and
+ * The vecscene command line: `run`, `train`, `validate`, `models`,
+ * `policies` and `schema`. User errors print `file:line:col: message` and
  * exit with code 2.
  *
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UserError } from "./engine/errors.ts";
-import { loadPlugin } from "./policies/plugin.ts";
-import { defaultRegistry, type PolicyRegistry } from "./policies/registry.ts";
+import { loadPlugin } from "./app/plugin.ts";
+import { defaultRegistry, type PolicyRegistry } from "./app/registry.ts";
 import { VERSION } from "./engine/version.ts";
-import { modelsCommand } from "./engine/cli/models.ts";
-import { runCommand } from "./engine/cli/run.ts";
-import { schemaCommand } from "./engine/cli/schema.ts";
-import { validateCommand } from "./engine/cli/validate.ts";
-import { benchCommand } from "./engine/cli/bench.ts";
-import { trainCommand } from "./engine/cli/train.ts";
+import { modelsCommand } from "./app/cli/models.ts";
+import { runCommand } from "./app/cli/run.ts";
+import { schemaCommand } from "./app/cli/schema.ts";
+import { validateCommand } from "./app/cli/validate.ts";
+import { trainCommand } from "./app/cli/train.ts";
 
 function integer(min: number) {
   return (v: string): number => {
@@ -72,9 +71,16 @@ export function program(): Command {
     });
 
   cli.command("train")
-    .description("Train a learning policy (mad2rl or pqmix) with checkpoints; --resume continues")
+    .description(
+      "Train a learning policy (mad2rl, pqmix or a plugin) with checkpoints; --resume continues",
+    )
     .argument("<file>", "scenario YAML file")
-    .requiredOption("-p, --policy <id>", "mad2rl or pqmix")
+    .requiredOption("-p, --policy <id>", "mad2rl, pqmix, or the id of a --plugin learner")
+    .option(
+      "--plugin <path>",
+      "register a policy module so its id can be used (repeatable)",
+      collect,
+    )
     .option("-e, --episodes <n>", "total training episodes", integer(1), 1000)
     .option("-o, --out <dir>", "training directory (default out/train/<policy>)")
     .option("--resume", "continue from the last checkpoint in --out")
@@ -85,7 +91,9 @@ export function program(): Command {
     .option("-s, --seed <n>", "scenario seed", integer(0))
     .option("--param <key=value>", "override a policy parameter, JSON value (repeatable)", collect)
     .option("-q, --quiet", "no progress bar")
-    .action(async (file, opts) => await trainCommand(file, opts));
+    .action(async (file, opts) => {
+      await trainCommand(file, { ...opts, registry: await registryWith(opts.plugin) });
+    });
 
   cli.command("validate")
     .description("Check scenario files without running them (exit 2 on the first invalid one)")
@@ -113,7 +121,7 @@ export function program(): Command {
     .option("--plugin <path>", "register a policy module (repeatable)", collect)
     .action(async (opts) => {
       const r = await registryWith(opts.plugin);
-      for (const d of r.all()) {
+      for (const d of await r.all()) {
         console.log(`${d.id.padEnd(12)} ${d.description}`);
         for (const [k, v] of Object.entries(d.defaults)) {
           console.log(`${"".padEnd(14)}${k}: ${JSON.stringify(v)}`);
@@ -126,12 +134,6 @@ export function program(): Command {
     .option("--out <file>", "where to write it", "scenarios/scenario.schema.json")
     .option("--check", "exit 1 if the file is not up to date")
     .action(async (opts) => await schemaCommand(opts));
-
-  cli.command("bench")
-    .description("Measure the engine's named performance figures")
-    .option("--json", "print the figures as JSON")
-    .option("--only <prefix>", "only figures whose name starts with this")
-    .action(async (opts) => await benchCommand(opts));
 
   return cli;
 }

@@ -1,7 +1,7 @@
 /**
  * vecscene: a declarative, slot-driven scenario engine for DNN
  * partitioning, task offloading and RSU resource allocation in vehicular
- * edge computing (Liu et al., arXiv 2406.06986; model in MODEL.md).
+ * edge computing (Liu et al., arXiv 2406.06986; model in docs/MODEL.md).
  *
  * Load a scenario, run its policies, and read the aggregates:
  *
@@ -14,29 +14,59 @@
  * console.log(report.results[0].aggregates.meanDelayS);
  * ```
  *
+ * Or step the environment yourself (PettingZoo's parallel API: one joint
+ * decision per slot):
+ *
+ * @example Step a scenario slot by slot
+ * ```ts
+ * import { openEnv } from "./mod.ts";
+ *
+ * const env = await openEnv("scenarios/highway.yaml");
+ * let obs = env.reset({ episode: 1 });
+ * for (;;) {
+ *   const partition = new Int32Array(obs.cvCount);
+ *   for (let i = 0; i < obs.cvCount; i++) partition[i] = obs.table(i).L + 1; // all on board
+ *   const step = env.step({ partition, target: new Int32Array(obs.cvCount) });
+ *   if (step.terminated || step.truncated) break;
+ *   obs = step.observation;
+ * }
+ * ```
+ *
  * Write a policy with {@linkcode definePolicy}; see `plugins/README.md`.
+ * Importing this module loads no TensorFlow.js: the learning policies are
+ * imported by the registry when a scenario names one.
  *
  * @module
  */
-export { definePolicy } from "./policies/contract.ts";
+export { definePolicy, outside } from "./engine/sim/policy.ts";
 export type {
   Decision,
   EpisodeContext,
   Observation,
-  Outcome,
   Params,
   PolicyContext,
   PolicyDefinition,
   PolicyInstance,
+  SaveOptions,
   ScenarioInfo,
+  StepResult,
   UpdateStats,
-} from "./policies/contract.ts";
-export { defaultRegistry, PolicyRegistry } from "./policies/registry.ts";
+} from "./engine/sim/policy.ts";
+export {
+  Env,
+  type EnvEvents,
+  type EnvOptions,
+  InvalidDecisionError,
+  openEnv,
+  type ResetOptions,
+  type SlotEvent,
+} from "./engine/sim/env.ts";
+export { defaultRegistry, PolicyRegistry } from "./app/registry.ts";
 export { type LoadedScenario, loadScenario, parseScenario } from "./engine/scenario/load.ts";
 export { type Scenario, scenarioJsonSchema, ScenarioSchema } from "./engine/scenario/schema.ts";
-export { comparisonTable, type RunOptions, type RunReport, runScenario } from "./engine/run.ts";
+export { comparisonTable, type RunOptions, type RunReport, runScenario } from "./app/run.ts";
+export { train, type TrainOptions, type TrainProgress } from "./app/train.ts";
 export { compileWorld, type World } from "./engine/world.ts";
-export { type SimEvents, Simulation, type SlotEvent } from "./engine/sim/engine.ts";
 export { buildTable, type DnnTable, type LayerSpec } from "./engine/dnn/layers.ts";
 export { BUILTIN_MODELS } from "./engine/dnn/zoo.ts";
 export { allocateRsu, gamma } from "./engine/model/allocation.ts";

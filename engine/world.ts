@@ -15,7 +15,28 @@ import type { ModelParams } from "./model/slot.ts";
 import { type Rng, streamKey } from "./rng.ts";
 import type { LoadedScenario } from "./scenario/load.ts";
 import type { Scenario } from "./scenario/schema.ts";
-import type { ScenarioInfo } from "../policies/contract.ts";
+
+/** Static facts of the compiled scenario a policy is created for. */
+export interface ScenarioInfo {
+  name: string;
+  seed: number;
+  /** Number of client vehicles I, of SVs, and of edge nodes J = SVs + 1. */
+  cvCount: number;
+  svCount: number;
+  nodeCount: number;
+  /** DNN type tables (K of them). */
+  tables: readonly DnnTable[];
+  slotsPerEpisode: number;
+  tauS: number;
+  /** Lyapunov weight V. */
+  V: number;
+  v2vRangeM: number;
+  /** Road extent (m) along the scalar coordinate po of eq. (54), for normalising states. */
+  roadFromM: number;
+  roadToM: number;
+  /** Directory of the scenario file: relative paths in params resolve against it. */
+  baseDir: string;
+}
 
 /** Per-episode vehicle hardware and DNN types. */
 export interface Hardware {

@@ -7,8 +7,7 @@
  * @module
  */
 import { UserError } from "../engine/errors.ts";
-import { definePolicy, type Observation } from "./contract.ts";
-import { outside } from "./params.ts";
+import { definePolicy, type Observation, outside } from "../engine/sim/policy.ts";
 
 export const exhaustive = definePolicy({
   id: "exhaustive",

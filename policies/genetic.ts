@@ -8,8 +8,7 @@
  * @module
  */
 import type { Rng } from "../engine/rng.ts";
-import { definePolicy, type Observation } from "./contract.ts";
-import { outside } from "./params.ts";
+import { definePolicy, type Observation, outside } from "../engine/sim/policy.ts";
 
 /** Default GA settings (A22). */
 export const geneticDefaults = {

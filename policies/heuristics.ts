@@ -7,7 +7,7 @@
  */
 import type { DnnTable } from "../engine/dnn/layers.ts";
 import type { Rng } from "../engine/rng.ts";
-import { definePolicy, type Observation } from "./contract.ts";
+import { definePolicy, type Observation } from "../engine/sim/policy.ts";
 
 /** Decision buffers of the right length, reused slot after slot. */
 function buffers(n: number) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { schemaText } from "../engine/cli/schema.ts";
-import { cli } from "./_helpers.ts";
+import { schemaText } from "../app/cli/schema.ts";
+import { cli } from "./_helpers/mod.ts";
 
 Deno.test("the committed JSON Schema is up to date", async () => {
   assert.equal(await Deno.readTextFile("scenarios/scenario.schema.json"), schemaText());
@@ -32,7 +32,7 @@ Deno.test("models of an unknown name suggest the closest", async () => {
 });
 
 Deno.test("every command has --help", async () => {
-  for (const c of ["run", "validate", "models", "policies", "schema", "bench"]) {
+  for (const c of ["run", "train", "validate", "models", "policies", "schema"]) {
     const proc = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli.ts", c, "--help"],
       stdout: "piped",

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { quantileSorted } from "simple-statistics";
-import type { Simulation, SlotEvent } from "../sim/engine.ts";
+import type { Env, SlotEvent } from "../sim/env.ts";
 import { AtomicWriter } from "./atomic.ts";
 import { csvLine } from "./csv.ts";
 
@@ -58,7 +58,7 @@ export interface EpisodeFigures {
   backlogSumGflop: { local: number; rsu: number; sv: number };
 }
 
-/** Subscribes to a simulation; call `commit()` or `abort()` at the end. */
+/** Subscribes to an environment; call `commit()` or `abort()` at the end. */
 export class Recorder {
   readonly episodes: EpisodeFigures[] = [];
   readonly #writers: AtomicWriter[] = [];
@@ -74,9 +74,9 @@ export class Recorder {
   #ep = { delay: 0, tasks: 0, obj: 0, slots: 0, local: 0, rsu: 0, sv: 0 };
 
   /** Writes CSVs into `dir` when given; aggregates only otherwise. */
-  constructor(sim: Simulation, dir?: string) {
-    this.#names = sim.world.tables.map((t) => t.name);
-    this.#layers = sim.world.tables.map((t) => t.L);
+  constructor(env: Env, dir?: string) {
+    this.#names = env.world.tables.map((t) => t.name);
+    this.#layers = env.world.tables.map((t) => t.L);
     if (dir) {
       const open = (name: string, cols: readonly string[]) => {
         const w = new AtomicWriter(join(dir, name));
@@ -88,8 +88,8 @@ export class Recorder {
       this.#queues = open("queues.csv", QUEUE_COLUMNS);
       this.#steps = open("steps.csv", STEP_COLUMNS);
     }
-    sim.on("slot", (e) => this.#onSlot(e));
-    sim.on("episodeEnd", ({ episode }) => this.#onEpisodeEnd(episode));
+    env.on("slot", (e) => this.#onSlot(e));
+    env.on("episodeEnd", ({ episode }) => this.#onEpisodeEnd(episode));
   }
 
   #onSlot(e: SlotEvent): void {

@@ -1,71 +1,199 @@
 /**
- * Checkpoint files in TensorFlow.js's own weight format: a JSON file with a
- * `weightsManifest` (`[{paths, weights: [{name, shape, dtype}]}]`, as in a
- * tfjs `model.json`) next to the binary it names, both written with
- * `tf.io.encodeWeights` and read back with `tf.io.decodeWeights`. Every
- * file is written atomically (temporary file in the same directory, then
- * rename).
+ * Checkpoint I/O of the QMIX policies: `model.json` + `model.bin`
+ * (online and target weights, tfjs weight-manifest format), `optimizer.json`
+ * + `optimizer.bin` (Adam moments and step), `replay.bin`, `state.json`
+ * (training RNG state and counters). Every file is written atomically.
  *
  * @module
  */
 import { join } from "node:path";
+import { UserError } from "../../engine/errors.ts";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
-import { concatBytes } from "./_bytes.ts";
-import { tf } from "./backend.ts";
+import type { RngState } from "../../engine/rng.ts";
+import { ReplayBuffer } from "./replay.ts";
+import type { Adam } from "./tensor/adam.ts";
+import type { tf } from "./tensor/backend.ts";
+import type { ParamSet } from "./tensor/params.ts";
+import { disposeAll, hasWeights, readWeights, writeWeights } from "./tensor/weights.ts";
 
-type Tensor = tf.Tensor;
-
-/** Writes `tensors` as `<base>.json` (manifest + `meta`) and `<base>.bin`, atomically. */
-export async function writeWeights(
-  dir: string,
-  base: string,
-  tensors: { name: string; tensor: Tensor }[],
-  meta: Record<string, unknown>,
-): Promise<void> {
-  const { data, specs } = await tf.io.encodeWeights(tensors);
-  await writeFileAtomic(join(dir, `${base}.bin`), new Uint8Array(data));
-  const manifest = {
-    ...meta,
-    weightsManifest: [{ paths: [`${base}.bin`], weights: specs }],
-  };
-  await writeFileAtomic(join(dir, `${base}.json`), JSON.stringify(manifest, null, 2) + "\n");
+/** What a checkpoint holds of a policy's networks. */
+export interface QmixParts {
+  policyId: string;
+  /** The network config (`QmixConfig`), recorded and checked on load. */
+  config: object;
+  queueScaleGflop: number;
+  nets: { agent: ParamSet; mixer: ParamSet; targetAgent: ParamSet; targetMixer: ParamSet };
+  optimizer: Adam;
 }
 
-/** Whether `<dir>/<base>.json` exists. */
-export async function hasWeights(dir: string, base: string): Promise<boolean> {
+/** The training state beyond the weights. */
+export interface TrainingState {
+  buffer: ReplayBuffer;
+  trainRng: RngState;
+  epsilonSteps: number;
+  trainSlots: number;
+  updates: number;
+}
+
+/** Writes the online and target weights (tfjs format) into `dir`: what a run needs. */
+export async function saveWeights(
+  dir: string,
+  parts: QmixParts,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const n = parts.nets;
+  const named = [n.agent, n.mixer, n.targetAgent, n.targetMixer].flatMap((p) =>
+    p.snapshot().map((t) => ({ ...t, name: `${p.scope}/${t.name}` }))
+  );
   try {
-    await Deno.stat(join(dir, `${base}.json`));
+    await writeWeights(dir, "model", named, {
+      format: "vecscene-qmix/1",
+      policy: parts.policyId,
+      config: parts.config,
+      queueScaleGflop: parts.queueScaleGflop,
+      generatedBy: "vecscene",
+      ...extra,
+    });
+  } finally {
+    for (const t of named) t.tensor.dispose();
+  }
+}
+
+/** Writes the weights and the full training state into `dir` (every file atomically). */
+export async function saveTraining(
+  dir: string,
+  parts: QmixParts,
+  state: TrainingState,
+): Promise<void> {
+  await saveWeights(dir, parts);
+  const opt = parts.optimizer.snapshot();
+  try {
+    await writeWeights(dir, "optimizer", opt, {
+      format: "vecscene-adam/1",
+      step: parts.optimizer.steps,
+    });
+  } finally {
+    for (const t of opt) t.tensor.dispose();
+  }
+  await writeFileAtomic(join(dir, "replay.bin"), state.buffer.toBytes());
+  const json = {
+    format: "vecscene-qmix-state/1",
+    trainRng: state.trainRng,
+    epsilonSteps: state.epsilonSteps,
+    trainSlots: state.trainSlots,
+    updates: state.updates,
+  };
+  await writeFileAtomic(join(dir, "state.json"), JSON.stringify(json, null, 2) + "\n");
+}
+
+/**
+ * Loads weights from `dir` (or a training directory) into `parts`; returns
+ * the training state when the checkpoint has one.
+ */
+export async function loadCheckpoint(
+  dir: string,
+  parts: QmixParts,
+): Promise<TrainingState | undefined> {
+  dir = await resolveCheckpoint(dir);
+  let model;
+  try {
+    model = await readWeights(dir, "model");
+  } catch (e) {
+    throw new UserError(`Cannot load checkpoint ${dir}: ${(e as Error).message}`);
+  }
+  const { meta, tensors } = model;
+  const n = parts.nets;
+  try {
+    const problem = mismatch(meta, parts);
+    if (problem) {
+      throw new UserError(
+        `checkpoint ${dir} does not fit policy "${parts.policyId}" here: ${problem}; ` +
+          `train it for this scenario (\`deno task train FILE --policy ${parts.policyId}\`) ` +
+          `or set the same params in the scenario`,
+      );
+    }
+    for (const p of [n.agent, n.mixer]) p.restore(scoped(tensors, p.scope));
+    for (const [target, online] of [[n.targetAgent, n.agent], [n.targetMixer, n.mixer]]) {
+      const saved = scoped(tensors, target.scope);
+      if (saved.size > 0) target.restore(saved);
+      else target.copyFrom(online);
+    }
+  } finally {
+    disposeAll(tensors);
+  }
+  if (!(await hasWeights(dir, "optimizer"))) return undefined;
+  const opt = await readWeights(dir, "optimizer");
+  try {
+    parts.optimizer.restore(opt.tensors, opt.meta.step as number);
+  } finally {
+    disposeAll(opt.tensors);
+  }
+  const st = JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
+  return {
+    buffer: ReplayBuffer.fromBytes(await Deno.readFile(join(dir, "replay.bin"))),
+    trainRng: st.trainRng as RngState,
+    epsilonSteps: st.epsilonSteps,
+    trainSlots: st.trainSlots,
+    updates: st.updates,
+  };
+}
+
+function scoped(tensors: Map<string, tf.Tensor>, scope: string) {
+  const out = new Map<string, tf.Tensor>();
+  const prefix = `${scope}/`;
+  for (const [name, t] of tensors) {
+    if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t);
+  }
+  return out;
+}
+
+/** Settings that change what a network computes (training-only ones may differ). */
+const INFERENCE_KEYS = [
+  "agent",
+  "agents",
+  "nodes",
+  "stateDim",
+  "actionCounts",
+  "hidden",
+  "diffusion",
+  "mixEmbed",
+  "hyperHidden",
+] as const;
+
+/** Why a checkpoint's meta does not fit this policy, or undefined. */
+function mismatch(meta: Record<string, unknown>, parts: QmixParts): string | undefined {
+  if (meta.policy !== parts.policyId) return `it was written by policy "${meta.policy}"`;
+  const saved = (meta.config ?? {}) as Record<string, unknown>;
+  const here = parts.config as Record<string, unknown>;
+  for (const k of INFERENCE_KEYS) {
+    const a = JSON.stringify(saved[k]);
+    const b = JSON.stringify(here[k]);
+    if (a !== b) return `its ${k} is ${a}, here it is ${b}`;
+  }
+  const q = parts.queueScaleGflop;
+  if (meta.queueScaleGflop !== undefined && meta.queueScaleGflop !== q) {
+    return `its queueScaleGflop is ${meta.queueScaleGflop}, here it is ${q}`;
+  }
+  return undefined;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
     return true;
   } catch {
     return false;
   }
 }
 
-/** Reads `<base>.json` and its binaries: the meta fields and the tensors by name. */
-export async function readWeights(
-  dir: string,
-  base: string,
-): Promise<{ meta: Record<string, unknown>; tensors: Map<string, Tensor> }> {
-  const meta = JSON.parse(await Deno.readTextFile(join(dir, `${base}.json`)));
-  const groups = meta.weightsManifest as {
-    paths: string[];
-    weights: tf.io.WeightsManifestEntry[];
-  }[];
-  if (!Array.isArray(groups)) {
-    throw new TypeError(`Cannot read ${join(dir, base)}.json as it has no weightsManifest`);
+/** A checkpoint directory, or a training directory's best / latest one. */
+export async function resolveCheckpoint(dir: string): Promise<string> {
+  if (await exists(join(dir, "model.json"))) return dir;
+  if (await exists(join(dir, "best", "model.json"))) return join(dir, "best");
+  if (await exists(join(dir, "latest.json"))) {
+    const latest = JSON.parse(await Deno.readTextFile(join(dir, "latest.json")));
+    return join(dir, latest.dir);
   }
-  const tensors = new Map<string, Tensor>();
-  for (const g of groups) {
-    const parts = await Promise.all(g.paths.map((p) => Deno.readFile(join(dir, p))));
-    const bytes = concatBytes(parts);
-    const decoded = tf.io.decodeWeights(bytes.buffer, g.weights);
-    for (const [name, t] of Object.entries(decoded)) tensors.set(name, t);
-  }
-  return { meta, tensors };
-}
-
-/** Disposes every tensor of a map returned by {@linkcode readWeights}. */
-export function disposeAll(tensors: Map<string, Tensor>): void {
-  for (const t of tensors.values()) t.dispose();
-  tensors.clear();
+  return dir;
 }

@@ -6,8 +6,9 @@
  * @module
  */
 import { Rng } from "../../engine/rng.ts";
-import { initBackend, tf } from "./backend.ts";
-import { type Batch, Learner, type LearnerConfig } from "./learner.ts";
+import { type QmixConfig, QmixLearner } from "./qmix.ts";
+import type { Batch } from "./replay.ts";
+import { initBackend, tf } from "./tensor/backend.ts";
 import {
   C,
   OP,
@@ -28,7 +29,7 @@ const scope = self as unknown as {
 interface Init {
   sab: SharedArrayBuffer;
   layout: SharedLayout;
-  cfg: LearnerConfig;
+  cfg: QmixConfig;
   initSeed: number;
 }
 
@@ -49,7 +50,7 @@ function halfBatch(f: Record<string, Float32Array>, n: number, L: SharedLayout):
 
 async function serve({ sab, layout, cfg, initSeed }: Init): Promise<void> {
   await initBackend();
-  const learner = new Learner(cfg, initSeed);
+  const learner = new QmixLearner(cfg, initSeed);
   const { ctrl, f32: f } = views(sab, layout);
   Atomics.store(ctrl, C.READY, 1);
   Atomics.notify(ctrl, C.READY);
@@ -61,7 +62,7 @@ async function serve({ sab, layout, cfg, initSeed }: Init): Promise<void> {
     if (op === OP.EXIT) break;
     if (op === OP.SYNC) {
       writeVars(learner.stateVariables(), f.sync);
-      learner.optimizer.step = Atomics.load(ctrl, C.ADAM_STEP);
+      learner.optimizer.steps = Atomics.load(ctrl, C.ADAM_STEP);
       learner.updates = Atomics.load(ctrl, C.UPDATES);
       Atomics.store(ctrl, C.DONE, seq);
       Atomics.notify(ctrl, C.DONE);
@@ -71,11 +72,8 @@ async function serve({ sab, layout, cfg, initSeed }: Init): Promise<void> {
     const b = halfBatch(f, n2, layout);
     const words = [0, 1, 2, 3].map((k) => Atomics.load(ctrl, C.SEED + k) >>> 0);
     const rng = new Rng(words as [number, number, number, number]);
-    const rows = n2 * layout.agents;
-    const noiseOnline = learner.noise(rows, rng, learner.agent);
-    const noiseTarget = learner.noise(rows, rng, learner.targetAgent);
     const total = Atomics.load(ctrl, C.MAIN_HALF) + n2;
-    const { loss, grads } = learner.gradients(b, noiseOnline, noiseTarget, total);
+    const { loss, grads } = learner.gradients(b, rng, total);
     readVarsFromTensors(grads, f.gradsWorker);
     f.losses[1] = loss;
     Atomics.store(ctrl, C.DONE, seq);
@@ -84,8 +82,8 @@ async function serve({ sab, layout, cfg, initSeed }: Init): Promise<void> {
       Atomics.wait(ctrl, C.MAIN_GRADS, Atomics.load(ctrl, C.MAIN_GRADS));
     }
     const first = tensorsLike(learner.trainable(), f.gradsMain);
-    learner.applyGradients(first, grads);
-    tf.dispose([grads, first, noiseOnline, noiseTarget]);
+    learner.step(first, grads);
+    tf.dispose([grads, first]);
     Atomics.store(ctrl, C.APPLIED, seq);
     Atomics.notify(ctrl, C.APPLIED);
   }

@@ -20,9 +20,22 @@
  * @module
  */
 import { Rng } from "../../engine/rng.ts";
-import { tf } from "./backend.ts";
-import type { Batch, Learner, LearnerConfig, ParallelUpdate } from "./learner.ts";
-import type { ReplayBuffer } from "./replay.ts";
+import type { Batch, ReplayBuffer } from "./replay.ts";
+import { tf } from "./tensor/backend.ts";
+
+/** What the split needs of a learner (`QmixLearner` in `qmix.ts`). */
+export interface SplitLearner {
+  /** The learner's config: posted to the worker, which builds its replica from it. */
+  readonly cfg: { agents: number; stateDim: number; nodes: number };
+  readonly optimizer: { steps: number };
+  updates: number;
+  trainable(): tf.Variable[];
+  stateVariables(): tf.Variable[];
+  /** Loss and gradients of `b`, with noise drawn from `rng`, over a batch of `totalBatch`. */
+  gradients(b: Batch, rng: Rng, totalBatch: number): { loss: number; grads: tf.Tensor[] };
+  /** Clip, Adam and the soft updates on `grads` plus `extra`. */
+  step(grads: tf.Tensor[], extra?: tf.Tensor[]): void;
+}
 
 /** Control words of the shared block. */
 export const C = {
@@ -149,7 +162,7 @@ function waitFor(ctrl: Int32Array, index: number, value: number, worker: () => s
 }
 
 /** Main-thread side: owns the worker and the shared buffer. */
-export class TwoThreadUpdate implements ParallelUpdate {
+export class TwoThreadUpdate {
   readonly #worker: Worker;
   readonly #ctrl: Int32Array;
   readonly #f32: Record<string, Float32Array>;
@@ -158,8 +171,8 @@ export class TwoThreadUpdate implements ParallelUpdate {
   #dirty = true;
   #error: string | undefined;
 
-  constructor(learner: Learner, initSeed: number, batch: number) {
-    const cfg: LearnerConfig = learner.cfg;
+  constructor(learner: SplitLearner, initSeed: number, batch: number) {
+    const cfg = learner.cfg;
     const trainable = learner.trainable();
     this.#layout = {
       params: trainable.reduce((n, v) => n + v.size, 0),
@@ -206,20 +219,20 @@ export class TwoThreadUpdate implements ParallelUpdate {
     return seq;
   }
 
-  #sync(learner: Learner): void {
+  #sync(learner: SplitLearner): void {
     waitFor(this.#ctrl, C.READY, 1, () => this.#error);
     readVars(learner.stateVariables(), this.#f32.sync);
-    Atomics.store(this.#ctrl, C.ADAM_STEP, learner.optimizer.step);
+    Atomics.store(this.#ctrl, C.ADAM_STEP, learner.optimizer.steps);
     Atomics.store(this.#ctrl, C.UPDATES, learner.updates);
     const seq = this.#request(OP.SYNC);
     waitFor(this.#ctrl, C.DONE, seq, () => this.#error);
     this.#dirty = false;
   }
 
-  update(learner: Learner, buffer: ReplayBuffer, batch: number, rng: Rng): { loss: number } {
+  /** One update of `batch` transitions of `buffer`, half on each thread; returns the loss. */
+  update(learner: SplitLearner, buffer: ReplayBuffer, batch: number, rng: Rng): number {
     if (this.#dirty) this.#sync(learner);
-    const I = learner.cfg.agents;
-    const b = learner.sampleBatch(buffer, batch, rng);
+    const b = buffer.sample(batch, rng);
     const n1 = batch - Math.floor(batch / 2);
     const n2 = batch - n1;
     const mine = sliceBatch(b, 0, n1);
@@ -233,21 +246,18 @@ export class TwoThreadUpdate implements ParallelUpdate {
     Atomics.store(this.#ctrl, C.MAIN_HALF, n1);
     seedWords.forEach((w, k) => Atomics.store(this.#ctrl, C.SEED + k, w | 0));
     const seq = this.#request(OP.UPDATE);
-    const rows = n1 * I;
-    const noiseOnline = learner.noise(rows, myNoise, learner.agent);
-    const noiseTarget = learner.noise(rows, myNoise, learner.targetAgent);
-    const { loss, grads } = learner.gradients(mine, noiseOnline, noiseTarget, batch);
+    const { loss, grads } = learner.gradients(mine, myNoise, batch);
     readVarsFromTensors(grads, f.gradsMain);
     f.losses[0] = loss;
     Atomics.store(this.#ctrl, C.MAIN_GRADS, seq);
     Atomics.notify(this.#ctrl, C.MAIN_GRADS);
     waitFor(this.#ctrl, C.DONE, seq, () => this.#error);
     const other = tensorsLike(learner.trainable(), f.gradsWorker);
-    learner.applyGradients(grads, other);
+    learner.step(grads, other);
     const lossAll = loss + f.losses[1];
-    tf.dispose([grads, other, noiseOnline, noiseTarget]);
+    tf.dispose([grads, other]);
     waitFor(this.#ctrl, C.APPLIED, seq, () => this.#error);
-    return { loss: lossAll };
+    return lossAll;
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { concatBytes } from "./_bytes.ts";
+import { concatBytes } from "./tensor/bytes.ts";
 import type { Rng } from "../../engine/rng.ts";
 
 /** Shapes of one transition. */
@@ -30,6 +30,20 @@ export interface Transition {
   nextState: Float32Array;
   nextFeasible: Uint8Array;
   terminal: boolean;
+}
+
+/** A sampled mini-batch as plain arrays (rows = size x agents). */
+export interface Batch {
+  size: number;
+  state: Float32Array;
+  nextState: Float32Array;
+  feasible: Uint8Array;
+  nextFeasible: Uint8Array;
+  types: Int32Array;
+  actions: Int32Array;
+  reward: Float32Array;
+  /** 0 for a transition out of the last slot (no bootstrap, MODEL.md A16), else 1. */
+  notDone: Float32Array;
 }
 
 const FIELDS = [
@@ -138,6 +152,36 @@ export class ReplayBuffer {
     const out = new Int32Array(count);
     for (let b = 0; b < count; b++) out[b] = rng.int(this.size);
     return out;
+  }
+
+  /** `size` transitions drawn uniformly with replacement from `rng`, copied into a batch. */
+  sample(size: number, rng: Rng): Batch {
+    const { agents: I, stateDim: D, nodes: J } = this.dims;
+    const rows = size * I;
+    const idx = this.sampleIndices(size, rng);
+    const b: Batch = {
+      size,
+      state: new Float32Array(rows * D),
+      nextState: new Float32Array(rows * D),
+      feasible: new Uint8Array(rows * J),
+      nextFeasible: new Uint8Array(rows * J),
+      types: new Int32Array(rows),
+      actions: new Int32Array(rows),
+      reward: new Float32Array(size),
+      notDone: new Float32Array(size),
+    };
+    for (let k = 0; k < size; k++) {
+      const t = this.get(idx[k]);
+      b.state.set(t.state, k * I * D);
+      b.nextState.set(t.nextState, k * I * D);
+      b.feasible.set(t.feasible, k * I * J);
+      b.nextFeasible.set(t.nextFeasible, k * I * J);
+      b.types.set(t.types, k * I);
+      b.actions.set(t.actions, k * I);
+      b.reward[k] = t.reward;
+      b.notDone[k] = t.terminal ? 0 : 1;
+    }
+    return b;
   }
 
   /** The stored part as bytes: a JSON header line then each field's filled rows. */

@@ -1,0 +1,101 @@
+/**
+ * Scenario policy references -> policy definitions with merged params.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { didYouMean, type Problem, UserError } from "../engine/errors.ts";
+import type { LoadedScenario } from "../engine/scenario/load.ts";
+import type { Params, PolicyDefinition } from "../engine/sim/policy.ts";
+import { resolveParams } from "./params.ts";
+import { isModulePath, loadPlugin } from "./plugin.ts";
+import type { PolicyRegistry } from "./registry.ts";
+
+/** A policy ready to instantiate. */
+export interface ResolvedPolicy {
+  label: string;
+  def: PolicyDefinition;
+  params: Params;
+  /** Loaded from a user module (errors it throws are reported as the plugin's). */
+  plugin: boolean;
+  /** Absolute checkpoint directory, when the scenario names one. */
+  checkpoint?: string;
+}
+
+interface Ref {
+  use: string;
+  label?: string;
+  params: Record<string, unknown>;
+  checkpoint?: string;
+  path: (string | number)[];
+}
+
+function refsOf(loaded: LoadedScenario): Ref[] {
+  const p = loaded.scenario.policy;
+  const list = Array.isArray(p) ? p : [p];
+  return list.map((r, i) => {
+    const path = Array.isArray(p) ? ["policy", i] : ["policy"];
+    return typeof r === "string" ? { use: r, params: {}, path } : { ...r, path };
+  });
+}
+
+/**
+ * Resolves the scenario's policies, or the ids in `override` (which keep the
+ * scenario's params for an id the scenario also lists).
+ */
+export async function resolvePolicies(
+  loaded: LoadedScenario,
+  registry: PolicyRegistry,
+  override?: readonly string[],
+): Promise<ResolvedPolicy[]> {
+  let refs = refsOf(loaded);
+  if (override && override.length > 0) {
+    refs = override.map((use) =>
+      refs.find((r) => r.use === use || r.label === use) ?? { use, params: {}, path: [] }
+    );
+  }
+  const problems: Problem[] = [];
+  const at = (path: (string | number)[], message: string, atKey = false): Problem =>
+    path.length > 0 ? { ...loaded.locate(path, atKey), message } : { message };
+  const out: ResolvedPolicy[] = [];
+  for (const ref of refs) {
+    let def: PolicyDefinition | undefined;
+    const plugin = isModulePath(ref.use);
+    if (plugin) {
+      try {
+        def = await loadPlugin(ref.use, loaded.baseDir);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        problems.push(...e.problems.map((p) => at([...ref.path, "use"], p.message)));
+        continue;
+      }
+    } else {
+      def = await registry.get(ref.use);
+      if (!def) {
+        problems.push(at(
+          ref.path.length ? [...ref.path, "use"] : [],
+          `unknown policy "${ref.use}"${didYouMean(ref.use, registry.ids())}; ` +
+            `registered policies: ${registry.ids().join(", ")} (or give a module path)`,
+        ));
+        continue;
+      }
+    }
+    const { params, problems: bad } = resolveParams(def, ref.params);
+    for (const b of bad) problems.push(at([...ref.path, "params", b.key], b.message, true));
+    const label = ref.label ?? def.id;
+    if (out.some((o) => o.label === label)) {
+      problems.push(
+        at(ref.path, `two policies are labelled "${label}"; give one a distinct label:`),
+      );
+    }
+    out.push({
+      label,
+      def,
+      params,
+      plugin,
+      checkpoint: ref.checkpoint ? resolve(loaded.baseDir, ref.checkpoint) : undefined,
+    });
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  return out;
+}

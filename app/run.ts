@@ -1,0 +1,169 @@
+/**
+ * Running a scenario: every policy over the same episodes, results written
+ * atomically into the output folder.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../engine/output/atomic.ts";
+import { csvLine } from "../engine/output/csv.ts";
+import { type Aggregates, type EpisodeFigures, Recorder } from "../engine/output/recorder.ts";
+import type { LoadedScenario } from "../engine/scenario/load.ts";
+import { Env } from "../engine/sim/env.ts";
+import { VERSION } from "../engine/version.ts";
+import { compileWorld, type World } from "../engine/world.ts";
+import { instantiate, playEpisode } from "./episode.ts";
+import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
+import { resolvePolicies } from "./resolve.ts";
+
+/** Options of `runScenario` (the CLI flags of `run`). */
+export interface RunOptions {
+  outDir?: string;
+  episodes?: number;
+  seed?: number;
+  /** Policy ids (or labels) to run instead of the scenario's. */
+  policies?: string[];
+  /** A checkpoint directory for the (single) learning policy. */
+  checkpoint?: string;
+  registry?: PolicyRegistry;
+  /** Whether to write CSV files (summary.json is always written when outDir is set). */
+  writeCsv?: boolean;
+  /** Called after each episode of each policy. */
+  onEpisode?: (label: string, episode: number, episodes: number) => void;
+}
+
+/** One policy's results. */
+export interface PolicyResult {
+  label: string;
+  id: string;
+  params: Record<string, unknown>;
+  aggregates: Aggregates;
+  episodes: EpisodeFigures[];
+  dir?: string;
+}
+
+/** The results of a run. */
+export interface RunReport {
+  outDir?: string;
+  seed: number;
+  episodes: number;
+  results: PolicyResult[];
+}
+
+/** Runs every policy of the scenario over the same episodes. */
+export async function runScenario(loaded: LoadedScenario, o: RunOptions = {}): Promise<RunReport> {
+  const registry = o.registry ?? defaultRegistry();
+  const policies = await resolvePolicies(loaded, registry, o.policies);
+  const seed = o.seed ?? loaded.scenario.seed;
+  const episodes = o.episodes ?? loaded.scenario.time.episodes;
+  const world = compileWorld(loaded, seed);
+  const results: PolicyResult[] = [];
+  const several = policies.length > 1;
+  for (const p of policies) {
+    const dir = o.outDir ? (several ? join(o.outDir, p.label) : o.outDir) : undefined;
+    const player = await instantiate(p, world, policies.length === 1 ? o.checkpoint : undefined);
+    const env = new Env(world);
+    const rec = new Recorder(env, o.writeCsv === false ? undefined : dir);
+    try {
+      for (let e = 1; e <= episodes; e++) {
+        playEpisode(env, player, e);
+        o.onEpisode?.(p.label, e, episodes);
+      }
+    } catch (err) {
+      rec.abort();
+      throw err;
+    } finally {
+      player.instance.dispose?.();
+    }
+    rec.commit();
+    const result: PolicyResult = {
+      label: p.label,
+      id: p.def.id,
+      params: p.params,
+      aggregates: rec.aggregates(),
+      episodes: rec.episodes,
+      dir,
+    };
+    if (dir) await writeSummary(join(dir, "summary.json"), world, seed, episodes, [result]);
+    results.push(result);
+  }
+  if (o.outDir) {
+    await writeFileAtomic(join(o.outDir, "comparison.csv"), comparisonCsv(results));
+    if (several) await writeSummary(join(o.outDir, "summary.json"), world, seed, episodes, results);
+  }
+  return { outDir: o.outDir, seed, episodes, results };
+}
+
+async function writeSummary(
+  path: string,
+  world: World,
+  seed: number,
+  episodes: number,
+  results: PolicyResult[],
+): Promise<void> {
+  const summary = {
+    software: { name: "vecscene", version: VERSION },
+    scenario: { ...world.scenario, time: { ...world.scenario.time, episodes } },
+    seed,
+    episodes,
+    policies: results.map((r) => ({
+      label: r.label,
+      id: r.id,
+      params: r.params,
+      aggregates: r.aggregates,
+      episodes: r.episodes,
+    })),
+  };
+  await writeFileAtomic(path, JSON.stringify(summary, null, 2) + "\n");
+}
+
+/** Column names of `comparison.csv`. */
+export const COMPARISON_COLUMNS = [
+  "policy",
+  "mean_delay_s",
+  "p95_delay_s",
+  "mean_objective",
+  "mean_backlog_local_gflop",
+  "mean_backlog_rsu_gflop",
+  "mean_backlog_sv_gflop",
+  "tasks",
+];
+
+function comparisonCsv(results: PolicyResult[]): string {
+  return csvLine(COMPARISON_COLUMNS) + results.map((r) => {
+    const a = r.aggregates;
+    return csvLine([
+      r.label,
+      a.meanDelayS,
+      a.p95DelayS,
+      a.meanObjective,
+      a.meanBacklogGflop.local,
+      a.meanBacklogGflop.rsu,
+      a.meanBacklogGflop.sv,
+      a.tasks,
+    ]);
+  }).join("");
+}
+
+/** The comparison table as aligned text. */
+export function comparisonTable(results: PolicyResult[]): string {
+  const head = ["policy", "mean TCT (s)", "p95 (s)", "mean objective", "Q local", "Q rsu", "Q sv"];
+  const fmt = (x: number) => (Math.abs(x) >= 1e5 ? x.toExponential(3) : x.toFixed(3));
+  const rows = results.map((r) => {
+    const a = r.aggregates;
+    return [
+      r.label,
+      fmt(a.meanDelayS),
+      fmt(a.p95DelayS),
+      fmt(a.meanObjective),
+      fmt(a.meanBacklogGflop.local),
+      fmt(a.meanBacklogGflop.rsu),
+      fmt(a.meanBacklogGflop.sv),
+    ];
+  });
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) =>
+    cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join("  ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n") +
+    "\n(backlogs Q: mean GFLOP per queue at slot start)";
+}

@@ -1,0 +1,266 @@
+/**
+ * Training a learning policy over a scenario's episodes, with a JSON-lines
+ * log, periodic greedy evaluation on held-out seeds, and atomic
+ * checkpoints that `resume` continues from.
+ *
+ * Layout of the training directory `out`:
+ * - `train.jsonl`: one line per training episode (`type: "episode"`) and
+ *   per evaluation (`type: "eval"`);
+ * - `checkpoints/ep-NNNNNN/`: full checkpoints (model weights in tfjs
+ *   format, optimiser moments, replay buffer, RNG states, counters); the
+ *   last `keep` are kept;
+ * - `latest.json`: names the newest complete checkpoint (written last, so
+ *   a run killed mid-checkpoint resumes from the previous one);
+ * - `best/`: weights of the best greedy evaluation so far (what to ship).
+ *
+ * Training episodes are numbered from `trainOffset` (default 1,000,000) in
+ * the scenario seed's streams, so the episodes `run` evaluates (1..N) are
+ * never trained on.
+ *
+ * Training works on the policy contract alone: any policy whose instance
+ * has `update`, `save` and `load` (built-in or plugin) can be trained. The
+ * log takes the mean of the `loss` that `update()` reports over the
+ * episode, and `epsilon` and `updates` from `stats()`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { UserError } from "../engine/errors.ts";
+import { writeFileAtomic } from "../engine/output/atomic.ts";
+import { Recorder } from "../engine/output/recorder.ts";
+import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
+import { Env } from "../engine/sim/env.ts";
+import { compileWorld } from "../engine/world.ts";
+import { instantiate, playEpisode, type Player } from "./episode.ts";
+import { resolveParams } from "./params.ts";
+import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
+import { resolvePolicies } from "./resolve.ts";
+
+/** Options of {@linkcode train} (the CLI flags of `train`). */
+export interface TrainOptions {
+  /** Policy id (or label) of the scenario, a registered id, or a module path. */
+  policy: string;
+  /** Registry to resolve it in (default: the built-ins). */
+  registry?: PolicyRegistry;
+  /** Total training episodes (a resumed run stops at the same total). */
+  episodes: number;
+  /** Training directory. */
+  out: string;
+  resume?: boolean;
+  /** Greedy evaluation every this many episodes (0: never). */
+  evalEvery?: number;
+  /** Held-out seeds of the evaluation (default: scenario seed + 1). */
+  evalSeeds?: number[];
+  /** Episodes per evaluation seed. */
+  evalEpisodes?: number;
+  /** Checkpoint every this many episodes (and at the end). */
+  checkpointEvery?: number;
+  /** Checkpoints kept. */
+  keep?: number;
+  /** Scenario seed override. */
+  seed?: number;
+  /** Parameter overrides on top of the scenario's. */
+  params?: Record<string, unknown>;
+  trainOffset?: number;
+  /** Called after every training episode and evaluation. */
+  onProgress?: (p: TrainProgress) => void;
+  /** Stop (after the episode in flight) when this says so. */
+  signal?: AbortSignal;
+}
+
+/** One line of the training log. */
+export interface TrainProgress {
+  type: "episode" | "eval";
+  episode: number;
+  episodes: number;
+  meanReward: number;
+  meanDelayS: number;
+  loss?: number;
+  epsilon?: number;
+  backlogGflop?: { local: number; rsu: number; sv: number };
+  updates?: number;
+  seconds: number;
+}
+
+const LOG = "train.jsonl";
+
+/** Trains and returns the final progress line; throws UserError on bad input. */
+export async function train(
+  scenarioPath: string,
+  o: TrainOptions,
+): Promise<TrainProgress | undefined> {
+  const loaded = await loadScenario(scenarioPath);
+  const registry = o.registry ?? defaultRegistry();
+  const [resolved] = await resolvePolicies(loaded, registry, [o.policy]);
+  const { params, problems } = resolveParams(resolved.def, { ...resolved.params, ...o.params });
+  if (problems.length > 0) throw new UserError(problems.map((p) => ({ message: p.message })));
+  const seed = o.seed ?? loaded.scenario.seed;
+  const world = compileWorld(loaded, seed);
+  const player = await instantiate({ ...resolved, params, checkpoint: undefined }, world);
+  const inst = player.instance;
+  if (!inst.update || !inst.save || !inst.load) {
+    inst.dispose?.();
+    throw new UserError(
+      `policy "${resolved.label}" cannot be trained: its instance needs update(), save() and load()`,
+    );
+  }
+  const offset = o.trainOffset ?? 1_000_000;
+  const evalSeeds = o.evalSeeds ?? [seed + 1];
+  const evalEvery = o.evalEvery ?? 10;
+  const ckptEvery = o.checkpointEvery ?? 1;
+  const keep = o.keep ?? 2;
+  let done = 0;
+  let best = Infinity;
+  let last: TrainProgress | undefined;
+  try {
+    await Deno.mkdir(o.out, { recursive: true });
+    if (o.resume) {
+      const latest = await readLatest(o.out);
+      if (latest) {
+        await inst.load(join(o.out, latest.dir));
+        done = latest.episode;
+        best = latest.bestDelayS ?? Infinity;
+      }
+      await trimLog(o.out, done);
+    } else {
+      await writeFileAtomic(join(o.out, LOG), "");
+    }
+    const env = new Env(world);
+    const rec = new Recorder(env);
+    let losses: number[] = [];
+    const onUpdate = (stats: Record<string, number>) => {
+      if (stats.loss !== undefined) losses.push(stats.loss);
+    };
+    const t0 = performance.now();
+    while (done < o.episodes && !o.signal?.aborted) {
+      losses = [];
+      playEpisode(env, player, offset + done + 1, { training: true, onUpdate });
+      done++;
+      const fig = rec.episodes[rec.episodes.length - 1];
+      const T = world.info.slotsPerEpisode;
+      const stats = inst.stats?.() ?? {};
+      last = {
+        type: "episode",
+        episode: done,
+        episodes: o.episodes,
+        meanReward: -fig.meanObjective,
+        meanDelayS: fig.meanDelayS,
+        loss: losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : undefined,
+        epsilon: stats.epsilon,
+        backlogGflop: {
+          local: fig.backlogSumGflop.local / T,
+          rsu: fig.backlogSumGflop.rsu / T,
+          sv: fig.backlogSumGflop.sv / T,
+        },
+        updates: stats.updates,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      await appendLog(o.out, last);
+      o.onProgress?.(last);
+      if (evalEvery > 0 && (done % evalEvery === 0 || done === o.episodes)) {
+        const ev = evaluate(loaded, player, evalSeeds, o.evalEpisodes ?? 3);
+        const line: TrainProgress = {
+          type: "eval",
+          episode: done,
+          episodes: o.episodes,
+          ...ev,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        await appendLog(o.out, line);
+        o.onProgress?.(line);
+        if (ev.meanDelayS < best) {
+          best = ev.meanDelayS;
+          await inst.save(join(o.out, "best"), {
+            weightsOnly: true,
+            meta: { episode: done, evalMeanDelayS: best, evalSeeds },
+          });
+        }
+      }
+      if (done % ckptEvery === 0 || done === o.episodes || o.signal?.aborted) {
+        await checkpoint(player, o.out, done, keep, best);
+      }
+    }
+  } finally {
+    inst.dispose?.();
+  }
+  return last;
+}
+
+/** Greedy evaluation of `player` on `seeds` (episodes 1..n of each). */
+function evaluate(
+  loaded: LoadedScenario,
+  player: Player,
+  seeds: number[],
+  episodes: number,
+): { meanReward: number; meanDelayS: number } {
+  let delay = 0;
+  let reward = 0;
+  let n = 0;
+  for (const s of seeds) {
+    const env = new Env(compileWorld(loaded, s));
+    const rec = new Recorder(env);
+    for (let e = 1; e <= episodes; e++) playEpisode(env, player, e);
+    for (const f of rec.episodes) {
+      delay += f.meanDelayS;
+      reward -= f.meanObjective;
+      n++;
+    }
+  }
+  return { meanReward: reward / n, meanDelayS: delay / n };
+}
+
+interface Latest {
+  episode: number;
+  dir: string;
+  bestDelayS?: number;
+}
+
+async function readLatest(out: string): Promise<Latest | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(out, "latest.json")));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Writes checkpoint `ep-NNNNNN`, then points `latest.json` at it, then prunes old ones. */
+async function checkpoint(
+  player: Player,
+  out: string,
+  episode: number,
+  keep: number,
+  best: number,
+) {
+  const name = `ep-${String(episode).padStart(6, "0")}`;
+  const dir = join(out, "checkpoints", name);
+  await player.instance.save!(dir);
+  await writeFileAtomic(join(dir, "episode.json"), JSON.stringify({ episode }) + "\n");
+  const latest: Latest = { episode, dir: join("checkpoints", name) };
+  if (Number.isFinite(best)) latest.bestDelayS = best;
+  await writeFileAtomic(join(out, "latest.json"), JSON.stringify(latest, null, 2) + "\n");
+  const all: string[] = [];
+  for await (const e of Deno.readDir(join(out, "checkpoints"))) {
+    if (e.isDirectory && /^ep-\d+$/.test(e.name)) all.push(e.name);
+  }
+  all.sort();
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) {
+    if (old !== name) await Deno.remove(join(out, "checkpoints", old), { recursive: true });
+  }
+}
+
+async function appendLog(out: string, line: TrainProgress): Promise<void> {
+  await Deno.writeTextFile(join(out, LOG), JSON.stringify(line) + "\n", { append: true });
+}
+
+/** Drops log lines past the checkpoint a resumed run starts from. */
+async function trimLog(out: string, episode: number): Promise<void> {
+  let text = "";
+  try {
+    text = await Deno.readTextFile(join(out, LOG));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const kept = text.split("\n").filter((l) => l && JSON.parse(l).episode <= episode);
+  await writeFileAtomic(join(out, LOG), kept.map((l) => l + "\n").join(""));
+}

@@ -1,0 +1,68 @@
+/**
+ * Engine figures: slot throughput with greedy at the paper's size and at
+ * 100 and 1000 client vehicles, and the genetic algorithm's time per slot.
+ *
+ * @module
+ */
+import { parseScenario } from "../engine/scenario/load.ts";
+import { Env } from "../engine/sim/env.ts";
+import { compileWorld } from "../engine/world.ts";
+import { instantiate, playEpisode } from "../app/episode.ts";
+import { defaultRegistry } from "../app/registry.ts";
+import { resolvePolicies } from "../app/resolve.ts";
+
+/**
+ * A highway scenario with `cvs` clients and `svs` service vehicles at the
+ * paper's density (12 vehicles in the 250 m start window): the start window,
+ * road and RSU coverage grow with the population.
+ */
+export function benchScenarioText(cvs: number, svs: number, policy: string): string {
+  const windowM = 250 * Math.max(1, (cvs + svs) / 12);
+  const reachM = windowM + 250 + 30 * 29 + 100;
+  return [
+    "name: bench",
+    "seed: 7",
+    `mobility: { kind: highway, fromM: ${-reachM}, toM: ${reachM}, startM: [${
+      -250 - windowM
+    }, -250] }`,
+    `rsu: { coverageM: ${reachM} }`,
+    `vehicles: { clients: { count: ${cvs} }, services: { count: ${svs} } }`,
+    `policy: ${policy}`,
+  ].join("\n");
+}
+
+/** Slots per second of `policy` over whole episodes for at least `minMs`. */
+export async function slotsPerSecond(cvs: number, svs: number, policy: string, minMs: number) {
+  const loaded = parseScenario(benchScenarioText(cvs, svs, policy), "<bench>");
+  const [p] = await resolvePolicies(loaded, defaultRegistry());
+  const world = compileWorld(loaded);
+  const env = new Env(world);
+  const player = await instantiate(p, world);
+  playEpisode(env, player, 1); // warm-up
+  let slots = 0;
+  let e = 2;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) {
+    playEpisode(env, player, e++);
+    slots += world.scenario.time.slots;
+  }
+  return slots / ((performance.now() - t0) / 1000);
+}
+
+/** The engine's named figures. */
+export async function benchEngine(): Promise<Record<string, number>> {
+  const paper = await slotsPerSecond(7, 5, "greedy", 2000);
+  const mid = await slotsPerSecond(100, 10, "greedy", 2000);
+  const big = await slotsPerSecond(1000, 100, "greedy", 3000);
+  const ga = await slotsPerSecond(7, 5, "genetic", 3000);
+  return {
+    "engine.slots_per_s": paper,
+    "engine.slots_per_s_100cv": mid,
+    "engine.slots_per_s_1000cv": big,
+    // Cost per vehicle-slot at the three sizes: flat when cost grows linearly.
+    "engine.ns_per_vehicle_slot": 1e9 / (paper * 12),
+    "engine.ns_per_vehicle_slot_100cv": 1e9 / (mid * 110),
+    "engine.ns_per_vehicle_slot_1000cv": 1e9 / (big * 1100),
+    "genetic.ms_per_slot": 1000 / ga,
+  };
+}

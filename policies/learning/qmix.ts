@@ -1,0 +1,697 @@
+/**
+ * QMIX (Rashid et al., 2018; MODEL.md section 2.7) for the two learning
+ * policies: `pqmix` (an MLP agent network) and `mad2rl` (a diffusion agent
+ * network, MODEL.md section 2.5). Read top to bottom, the algorithm is:
+ *
+ * 1. options: one typed object, the policy's params (paper values,
+ *    MODEL.md section 3);
+ * 2. act: masked argmax (56) of the agent network, epsilon-greedy (A14);
+ * 3. store: (S, A, r, S') into the replay buffer once the slot is stepped;
+ * 4. sample: a uniform mini-batch of E transitions;
+ * 5. TD target (61) from the target networks, y = r at the last slot (A16);
+ * 6. loss (60) through the mixer (59, A19) and its gradients;
+ * 7. optimiser step: global-norm clip and Adam;
+ * 8. soft update of the target networks (62)-(63).
+ *
+ * The agent "Q-value" of A12 is the masked softmax probability (43) of the
+ * chosen action (`qHead: "softmax"`, the paper's form) or the pre-softmax
+ * x^0 (`qHead: "logits"`, A12's allowed variant). One network is shared by
+ * all agents (parameter sharing); all agents of a slot, or of a batch, go
+ * through it in one forward pass.
+ *
+ * @module
+ */
+import { UserError } from "../../engine/errors.ts";
+import { Rng } from "../../engine/rng.ts";
+import {
+  type Decision,
+  definePolicy,
+  type EpisodeContext,
+  type Observation,
+  outside,
+  type PolicyContext,
+  type PolicyDefinition,
+  type PolicyInstance,
+  type SaveOptions,
+  type ScenarioInfo,
+  type StepResult,
+} from "../../engine/sim/policy.ts";
+import { loadCheckpoint, type QmixParts, saveTraining, saveWeights } from "./checkpoint.ts";
+import {
+  type AgentNet,
+  createDiffusionAgent,
+  createMlpAgent,
+  type DiffusionOptions,
+  maskedLogits,
+  Mixer,
+} from "./networks.ts";
+import { TwoThreadUpdate } from "./parallel.ts";
+import { type Batch, ReplayBuffer } from "./replay.ts";
+import { Adam } from "./tensor/adam.ts";
+import { initBackend, tf } from "./tensor/backend.ts";
+import { fillNormal } from "./tensor/normal.ts";
+import { withViews } from "./tensor/params.ts";
+
+type Tensor = tf.Tensor;
+
+// ---------------------------------------------------------------------------
+// 1. Options: the policies' params, with the paper's values as defaults.
+
+/** P-QMIX's params; MAD2RL adds its diffusion settings ({@linkcode mad2rlDefaults}). */
+export const qmixDefaults = {
+  /** Agent network hidden layers (3 x 256, MODEL.md section 3). */
+  hidden: [256, 256, 256],
+  /** Mixing embedding (pymarl default, A19) and hypernetwork hidden width. */
+  mixEmbed: 32,
+  hyperHidden: 64,
+  lr: 5e-4,
+  discount: 0.99,
+  /** Soft target update rate (62)-(63). */
+  tau: 0.001,
+  /** Mini-batch E and replay capacity (RECONSTRUCTED, MODEL.md section 3). */
+  batch: 256,
+  buffer: 100_000,
+  epsStart: 1.0,
+  epsEnd: 0.05,
+  epsSteps: 10_000,
+  /** One update every `updateEvery` slots of a training episode. */
+  updateEvery: 1,
+  /** Global gradient-norm clip (pymarl default). */
+  gradClip: 10,
+  /** A12: "softmax" (paper: chosen-action probability) or "logits" (pre-softmax x^0). */
+  qHead: "softmax",
+  /** State normalisation (A13): queues divided by this (GFLOP); positions mapped to [-1, 1]. */
+  queueScaleGflop: 100,
+  /** Reward (58) multiplier for the TD loss (A3: a constant reward scale). */
+  rewardScale: 1e-3,
+  /**
+   * Threads of a training update: 1, or 2 to split each mini-batch over a
+   * worker thread (bit-identical replicas; results are deterministic per
+   * setting and differ between settings in the last bits).
+   */
+  threads: 2,
+};
+
+/** MAD2RL's params: QMIX's plus the diffusion settings (A13, A15). */
+export const mad2rlDefaults = {
+  ...qmixDefaults,
+  /** Denoising steps M. */
+  steps: 7,
+  betaMin: 0.1,
+  betaMax: 10,
+  /** Sinusoidal step-embedding width. */
+  embedDim: 16,
+};
+
+/** The options of either policy (P-QMIX ignores the diffusion settings). */
+export type QmixOptions =
+  & typeof qmixDefaults
+  & Partial<Omit<typeof mad2rlDefaults, keyof typeof qmixDefaults>>;
+
+function checkQmix(p: QmixOptions): Record<string, string | undefined> {
+  return {
+    hidden:
+      p.hidden.length >= 1 && p.hidden.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096)
+        ? undefined
+        : `must be a list of whole numbers in [1, 4096], got ${JSON.stringify(p.hidden)}`,
+    mixEmbed: outside(p.mixEmbed, 1, 1024, true),
+    hyperHidden: outside(p.hyperHidden, 1, 1024, true),
+    lr: outside(p.lr, 1e-8, 1),
+    discount: outside(p.discount, 0, 1),
+    tau: outside(p.tau, 1e-6, 1),
+    batch: outside(p.batch, 1, 65_536, true),
+    buffer: outside(p.buffer, p.batch, 10_000_000, true),
+    epsStart: outside(p.epsStart, 0, 1),
+    epsEnd: outside(p.epsEnd, 0, 1),
+    epsSteps: outside(p.epsSteps, 0, 1e9, true),
+    updateEvery: outside(p.updateEvery, 1, 10_000, true),
+    gradClip: outside(p.gradClip, 1e-6, 1e9),
+    qHead: p.qHead === "softmax" || p.qHead === "logits"
+      ? undefined
+      : `must be "softmax" or "logits", got ${JSON.stringify(p.qHead)}`,
+    queueScaleGflop: outside(p.queueScaleGflop, 1e-6, 1e9),
+    rewardScale: outside(p.rewardScale, 1e-12, 1e6),
+    threads: outside(p.threads, 1, 2, true),
+  };
+}
+
+const clean = (r: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(r).filter(([, m]) => m !== undefined)) as Record<
+    string,
+    string
+  >;
+
+/** P-QMIX: QMIX with an MLP agent network (MODEL.md section 3 baselines). */
+export const pqmix: PolicyDefinition<typeof qmixDefaults> = definePolicy({
+  id: "pqmix",
+  description: "QMIX with an MLP agent network (3 x 256); needs a trained checkpoint.",
+  defaults: qmixDefaults,
+  learning: true,
+  check: (p) => clean(checkQmix(p)),
+  create: (p, ctx) => createQmix("pqmix", "mlp", p, ctx),
+});
+
+/** MAD2RL: QMIX whose agent network is a diffusion model (MODEL.md 2.5, 2.7). */
+export const mad2rl: PolicyDefinition<typeof mad2rlDefaults> = definePolicy({
+  id: "mad2rl",
+  description:
+    "QMIX with diffusion agent networks (M reverse steps, 3 x 256 noise net); needs a trained checkpoint.",
+  defaults: mad2rlDefaults,
+  learning: true,
+  check: (p) =>
+    clean({
+      ...checkQmix(p),
+      steps: outside(p.steps, 1, 100, true),
+      betaMin: outside(p.betaMin, 1e-6, 100),
+      betaMax: outside(p.betaMax, p.betaMin, 1000),
+      embedDim: p.embedDim >= 2 && p.embedDim % 2 === 0 && p.embedDim <= 256
+        ? undefined
+        : `must be an even whole number in [2, 256], got ${p.embedDim}`,
+    }),
+  create: (p, ctx) => createQmix("mad2rl", "diffusion", p, ctx),
+});
+
+/** What fixes the networks' shapes and the update rule (stored in checkpoints). */
+export interface QmixConfig {
+  agent: "mlp" | "diffusion";
+  agents: number;
+  nodes: number;
+  /** Local state width 2J + 1. */
+  stateDim: number;
+  /** Action count (L_k + 1) J per DNN type. */
+  actionCounts: number[];
+  hidden: number[];
+  diffusion: DiffusionOptions;
+  mixEmbed: number;
+  hyperHidden: number;
+  lr: number;
+  discount: number;
+  tau: number;
+  gradClip: number;
+  qHead: "softmax" | "logits";
+}
+
+/** The network config of `o` for a scenario. */
+export function qmixConfig(
+  o: QmixOptions,
+  info: ScenarioInfo,
+  agent: "mlp" | "diffusion",
+): QmixConfig {
+  const d = { ...mad2rlDefaults, ...o };
+  return {
+    agent,
+    agents: info.cvCount,
+    nodes: info.nodeCount,
+    stateDim: 2 * info.nodeCount + 1,
+    actionCounts: info.tables.map((t) => (t.L + 1) * info.nodeCount),
+    hidden: o.hidden,
+    diffusion: { steps: d.steps, betaMin: d.betaMin, betaMax: d.betaMax, embedDim: d.embedDim },
+    mixEmbed: o.mixEmbed,
+    hyperHidden: o.hyperHidden,
+    lr: o.lr,
+    discount: o.discount,
+    tau: o.tau,
+    gradClip: o.gradClip,
+    qHead: o.qHead as "softmax" | "logits",
+  };
+}
+
+async function createQmix(
+  id: string,
+  agent: "mlp" | "diffusion",
+  o: QmixOptions,
+  ctx: PolicyContext,
+): Promise<QmixPolicy> {
+  await initBackend();
+  const policy = new QmixPolicy(id, ctx.info, o, qmixConfig(o, ctx.info, agent));
+  if (ctx.checkpoint) {
+    try {
+      await policy.load(ctx.checkpoint);
+    } catch (e) {
+      policy.dispose();
+      throw e;
+    }
+  }
+  return policy;
+}
+
+/** Normalised local states (A13), node feasibility and types of all agents of a slot. */
+interface Encoded {
+  state: Float32Array;
+  feasible: Uint8Array;
+  types: Int32Array;
+}
+
+/** The live policy: exploration, replay, and the learner's updates. */
+export class QmixPolicy implements PolicyInstance {
+  readonly policyId: string;
+  readonly info: ScenarioInfo;
+  readonly opts: QmixOptions;
+  readonly learner: QmixLearner;
+  buffer: ReplayBuffer;
+  /** Replay sampling and update noise. */
+  trainRng: Rng;
+  /** Slots spent in the epsilon-greedy phase. */
+  epsilonSteps = 0;
+  /** Slots seen in training (all phases). */
+  trainSlots = 0;
+  /** Whether weights were trained or loaded (evaluation refuses untrained weights). */
+  ready = false;
+  #rng: Rng = new Rng([0, 0, 0, 1]);
+  #training = false;
+  #slotInEpisode = 0;
+  /** The current slot's encoding and actions, stored with the outcome by `observe`. */
+  #last: (Encoded & { actions: Int32Array }) | undefined;
+  readonly #localBuf: Float64Array;
+
+  constructor(policyId: string, info: ScenarioInfo, opts: QmixOptions, cfg: QmixConfig) {
+    this.policyId = policyId;
+    this.info = info;
+    this.opts = opts;
+    this.learner = new QmixLearner(cfg, info.seed);
+    this.#localBuf = new Float64Array(cfg.stateDim);
+    this.buffer = new ReplayBuffer(opts.buffer, {
+      agents: cfg.agents,
+      nodes: cfg.nodes,
+      stateDim: cfg.stateDim,
+    });
+    this.trainRng = Rng.stream(info.seed, "policy-train");
+  }
+
+  /** The exploration rate: 1 until the buffer holds a batch, then linear to `epsEnd` (A14). */
+  get epsilon(): number {
+    const o = this.opts;
+    if (this.buffer.size < o.batch) return 1;
+    const f = Math.min(1, this.epsilonSteps / Math.max(1, o.epsSteps));
+    return o.epsStart + (o.epsEnd - o.epsStart) * f;
+  }
+
+  reset(ctx: EpisodeContext): void {
+    if (!ctx.training && !this.ready) {
+      throw new UserError(
+        `policy "${this.policyId}" has no trained weights: train it with ` +
+          `\`deno task train FILE --policy ${this.policyId}\`, then name the checkpoint ` +
+          `in the scenario (checkpoint: DIR) or pass --checkpoint DIR`,
+      );
+    }
+    this.#rng = ctx.rng;
+    this.#training = ctx.training;
+    this.#last = undefined;
+    this.#slotInEpisode = 0;
+    if (ctx.training) this.ready = true;
+  }
+
+  // -------------------------------------------------------------------------
+  // 2. Act: masked argmax (56), or a uniformly random feasible action with
+  //    probability epsilon while training. Evaluation is greedy; MAD2RL's
+  //    reverse-chain noise comes from the episode's policy stream.
+
+  decide(obs: Observation): Decision {
+    const I = obs.cvCount;
+    const J = obs.nodeCount;
+    const L = this.learner;
+    const enc = this.#encode(obs);
+    const eps = this.#training ? this.epsilon : 0;
+    const explore = new Uint8Array(I);
+    let anyGreedy = false;
+    for (let i = 0; i < I; i++) {
+      explore[i] = eps >= 1 || (eps > 0 && this.#rng.next() < eps) ? 1 : 0;
+      if (!explore[i]) anyGreedy = true;
+    }
+    const A = L.maxActions;
+    const masks = L.masks(enc.feasible, enc.types, I);
+    const logits = anyGreedy
+      ? L.act(L.inputs(enc.state, enc.types, I), masks, I, this.#rng)
+      : undefined;
+    const actions = new Int32Array(I);
+    for (let i = 0; i < I; i++) {
+      actions[i] = explore[i] || !logits
+        ? randomFeasible(masks, i, A, this.#rng)
+        : argmaxFeasible(logits, masks, i, A); // MODEL.md eq. (56)
+    }
+    if (this.#training) {
+      this.#last = { ...enc, actions };
+      this.trainSlots++;
+      if (this.buffer.size >= this.opts.batch) this.epsilonSteps++;
+    }
+    this.#slotInEpisode++;
+    // A10: phi = floor(a / J) + 1, node = a mod J
+    const partition = Int32Array.from(actions, (a) => Math.floor(a / J) + 1);
+    const target = Int32Array.from(actions, (a) => a % J);
+    return { partition, target };
+  }
+
+  /** Normalised local states (A13), node feasibility and types of all agents. */
+  #encode(obs: Observation): Encoded {
+    const I = obs.cvCount;
+    const J = obs.nodeCount;
+    const D = this.learner.cfg.stateDim;
+    const S = J - 1;
+    const state = new Float32Array(I * D);
+    const feasible = new Uint8Array(I * J);
+    const types = new Int32Array(I);
+    const span = this.info.roadToM - this.info.roadFromM || 1;
+    const q = this.opts.queueScaleGflop;
+    for (let i = 0; i < I; i++) {
+      const s = obs.localState(i, this.#localBuf);
+      for (let k = 0; k < D; k++) {
+        const isPos = k >= 2 + S;
+        state[i * D + k] = isPos ? (2 * (s[k] - this.info.roadFromM)) / span - 1 : s[k] / q;
+      }
+      feasible[i * J] = 1;
+      for (const n of obs.neighbours(i)) feasible[i * J + n] = 1;
+      types[i] = obs.state.cvType[i];
+    }
+    return { state, feasible, types };
+  }
+
+  // -------------------------------------------------------------------------
+  // 3. Store: the stepped slot's transition (S, A, r, S'), with the reward
+  //    scaled (A3) and the last slot marked so that (61) does not bootstrap.
+
+  observe(step: StepResult): void {
+    const last = this.#last;
+    if (!this.#training || !last) return;
+    const next = this.#encode(step.observation);
+    const end = step.terminated || step.truncated;
+    this.buffer.push({
+      ...last,
+      reward: step.reward * this.opts.rewardScale,
+      nextState: next.state,
+      nextFeasible: next.feasible,
+      terminal: end,
+    });
+    this.#last = undefined;
+  }
+
+  // -------------------------------------------------------------------------
+  // 4.-8. One update per `updateEvery` slots once the buffer holds a batch:
+  //    sample, then the learner's target, loss, optimiser step and soft
+  //    update (below), on one thread or split over two.
+
+  update(): Record<string, number> | undefined {
+    const o = this.opts;
+    if (!this.#training || this.buffer.size < o.batch) return undefined;
+    if (this.#slotInEpisode % o.updateEvery !== 0) return undefined;
+    const L = this.learner;
+    if (o.threads > 1 && !L.parallel) L.parallel = new TwoThreadUpdate(L, this.info.seed, o.batch);
+    const loss = L.update(this.buffer, o.batch, this.trainRng);
+    return { loss, epsilon: this.epsilon };
+  }
+
+  stats(): Record<string, number> {
+    return { epsilon: this.epsilon, updates: this.learner.updates };
+  }
+
+  /** Writes the weights (`weightsOnly`) or the whole training state into `dir`, atomically. */
+  async save(dir: string, o: SaveOptions = {}): Promise<void> {
+    if (o.weightsOnly) return await saveWeights(dir, this.#parts(), o.meta);
+    await saveTraining(dir, this.#parts(), {
+      buffer: this.buffer,
+      trainRng: this.trainRng.state,
+      epsilonSteps: this.epsilonSteps,
+      trainSlots: this.trainSlots,
+      updates: this.learner.updates,
+    });
+  }
+
+  /**
+   * Loads weights from `dir`, and the training state when it is there. A
+   * training directory (with `latest.json`) resolves to its `best/` weights,
+   * else to its latest checkpoint.
+   */
+  async load(dir: string): Promise<void> {
+    const state = await loadCheckpoint(dir, this.#parts());
+    if (state) {
+      this.buffer = state.buffer;
+      this.trainRng = Rng.fromState(state.trainRng);
+      this.epsilonSteps = state.epsilonSteps;
+      this.trainSlots = state.trainSlots;
+      this.learner.updates = state.updates;
+    }
+    this.ready = true;
+    this.learner.parallel?.markDirty();
+  }
+
+  #parts(): QmixParts {
+    const L = this.learner;
+    return {
+      policyId: this.policyId,
+      config: L.cfg,
+      queueScaleGflop: this.opts.queueScaleGflop,
+      nets: {
+        agent: L.agent.params,
+        mixer: L.mixer.params,
+        targetAgent: L.targetAgent.params,
+        targetMixer: L.targetMixer.params,
+      },
+      optimizer: L.optimizer,
+    };
+  }
+
+  dispose(): void {
+    this.learner.dispose();
+  }
+}
+
+/** A uniformly random action among agent `i`'s feasible ones. */
+function randomFeasible(masks: Float32Array, i: number, A: number, rng: Rng): number {
+  let count = 0;
+  for (let a = 0; a < A; a++) count += masks[i * A + a];
+  let pick = rng.int(count);
+  for (let a = 0; a < A; a++) {
+    if (masks[i * A + a] && pick-- === 0) return a;
+  }
+  return 0;
+}
+
+/** The feasible action of agent `i` with the largest logit. */
+function argmaxFeasible(logits: Float32Array, masks: Float32Array, i: number, A: number): number {
+  let best = -1;
+  for (let a = 0; a < A; a++) {
+    if (masks[i * A + a] && (best < 0 || logits[i * A + a] > logits[i * A + best])) best = a;
+  }
+  return best;
+}
+
+/** Online and target agent networks and mixers, and their optimiser. */
+export class QmixLearner {
+  readonly cfg: QmixConfig;
+  readonly maxActions: number;
+  readonly inputDim: number;
+  readonly agent: AgentNet;
+  readonly targetAgent: AgentNet;
+  readonly mixer: Mixer;
+  readonly targetMixer: Mixer;
+  readonly optimizer: Adam;
+  /** Number of updates applied. */
+  updates = 0;
+  /** When set, updates are split over a worker thread. */
+  parallel?: TwoThreadUpdate;
+
+  constructor(cfg: QmixConfig, initSeed: number) {
+    this.cfg = cfg;
+    this.maxActions = Math.max(...cfg.actionCounts);
+    this.inputDim = cfg.stateDim + cfg.actionCounts.length + cfg.agents;
+    const dims = { inputDim: this.inputDim, maxActions: this.maxActions, hidden: cfg.hidden };
+    const make = (scope: string) => {
+      const rng = Rng.stream(initSeed, "policy-init", 1);
+      return cfg.agent === "mlp"
+        ? createMlpAgent(dims, rng, scope)
+        : createDiffusionAgent(dims, cfg.diffusion, rng, scope);
+    };
+    this.agent = make("agent");
+    this.targetAgent = make("target-agent");
+    const mixDims = {
+      agents: cfg.agents,
+      stateDim: cfg.agents * cfg.stateDim,
+      embed: cfg.mixEmbed,
+      hidden: cfg.hyperHidden,
+    };
+    this.mixer = new Mixer(mixDims, Rng.stream(initSeed, "policy-init", 2), "mixer");
+    this.targetMixer = new Mixer(mixDims, Rng.stream(initSeed, "policy-init", 2), "target-mixer");
+    this.optimizer = new Adam([this.agent.params, this.mixer.params], {
+      lr: cfg.lr,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+    });
+  }
+
+  /**
+   * Agent network inputs [rows, inputDim] for `rows = B * agents` local
+   * states: state, one-hot type, one-hot agent index.
+   */
+  inputs(states: Float32Array, types: Int32Array, rows: number): Float32Array {
+    const { stateDim: D, agents: I } = this.cfg;
+    const K = this.cfg.actionCounts.length;
+    const W = this.inputDim;
+    const out = new Float32Array(rows * W);
+    for (let r = 0; r < rows; r++) {
+      out.set(states.subarray(r * D, (r + 1) * D), r * W);
+      out[r * W + D + types[r]] = 1;
+      out[r * W + D + K + (r % I)] = 1;
+    }
+    return out;
+  }
+
+  /** Action masks [rows, maxActions] from node feasibility (A10) and each type's action count. */
+  masks(feasible: Uint8Array, types: Int32Array, rows: number): Float32Array {
+    const J = this.cfg.nodes;
+    const A = this.maxActions;
+    const out = new Float32Array(rows * A);
+    for (let r = 0; r < rows; r++) {
+      const n = this.cfg.actionCounts[types[r]];
+      for (let a = 0; a < n; a++) out[r * A + a] = feasible[r * J + (a % J)];
+    }
+    return out;
+  }
+
+  /** Noise tensors of the reverse chain for `rows` rows, drawn from `rng` (none for the MLP). */
+  noise(rows: number, rng: Rng): Tensor[] {
+    const out: Tensor[] = [];
+    const A = this.maxActions;
+    for (let k = 0; k < this.agent.noiseSteps; k++) {
+      out.push(tf.tensor2d(fillNormal(rng, new Float32Array(rows * A)), [rows, A]));
+    }
+    return out;
+  }
+
+  /** Masked agent logits (online network) as a plain array [rows * maxActions]. */
+  act(input: Float32Array, mask: Float32Array, rows: number, rng: Rng): Float32Array {
+    return tf.tidy(() => {
+      const x = tf.tensor2d(input, [rows, this.inputDim]);
+      const m = tf.tensor2d(mask, [rows, this.maxActions]);
+      const p = this.agent.params;
+      p.bind(p.cachedViews());
+      let logits: Tensor;
+      try {
+        logits = this.agent.logits(x, this.noise(rows, rng));
+      } finally {
+        p.unbind();
+      }
+      return maskedLogits(logits, m).dataSync() as Float32Array;
+    });
+  }
+
+  /**
+   * 4. Sample `batch` transitions of `buffer` with `rng`, then 5.-8. (the
+   * gradients, then the step), split over two threads when `parallel` is
+   * set. Returns the loss.
+   */
+  update(buffer: ReplayBuffer, batch: number, rng: Rng): number {
+    if (this.parallel) return this.parallel.update(this, buffer, batch, rng);
+    const { loss, grads } = this.gradients(buffer.sample(batch, rng), rng);
+    this.step(grads);
+    tf.dispose(grads);
+    return loss;
+  }
+
+  /**
+   * 5.-6. Loss (60) with target (61) on `b`, and its gradients (one flat
+   * vector per trainable set; the caller disposes them). The online and
+   * then the target network's reverse-chain noise are drawn from `rng`. The
+   * squared errors are summed and divided by `totalBatch`: the batch's own
+   * size gives the mean of (60); a half batch of a two-thread update passes
+   * the whole batch's size, so the two halves' gradients add up.
+   */
+  gradients(b: Batch, rng: Rng, totalBatch = b.size): { loss: number; grads: Tensor[] } {
+    const { agents: I, stateDim: D } = this.cfg;
+    const batch = b.size;
+    const rows = batch * I;
+    const A = this.maxActions;
+    const noiseOnline = this.noise(rows, rng);
+    const noiseTarget = this.noise(rows, rng);
+    // 5. TD target (61): y = r + gamma * (1 - done) * Q_tot'(S', argmax), with A16's mask.
+    const y = tf.tidy(() => {
+      const x = tf.tensor2d(this.inputs(b.nextState, b.types, rows), [rows, this.inputDim]);
+      const m = tf.tensor2d(this.masks(b.nextFeasible, b.types, rows), [rows, A]);
+      const tot = withViews([this.targetAgent.params, this.targetMixer.params], () => {
+        const q = this.#agentValues(this.targetAgent.logits(x, noiseTarget), m, null);
+        return this.targetMixer.mix(q, tf.tensor2d(b.nextState, [batch, I * D]));
+      });
+      const boot = tf.mul(
+        tf.reshape(tot, [batch]),
+        tf.mul(tf.tensor1d(b.notDone), this.cfg.discount),
+      );
+      return tf.add(tf.tensor1d(b.reward), boot);
+    });
+    // 6. Loss (60): mean of (y - Q_tot(S, A))^2 / 2 through the online networks.
+    const chosen = new Float32Array(rows * A);
+    for (let r = 0; r < rows; r++) chosen[r * A + b.actions[r]] = 1;
+    const x = tf.tensor2d(this.inputs(b.state, b.types, rows), [rows, this.inputDim]);
+    const m = tf.tensor2d(this.masks(b.feasible, b.types, rows), [rows, A]);
+    const a = tf.tensor2d(chosen, [rows, A]);
+    const s = tf.tensor2d(b.state, [batch, I * D]);
+    const sets = [this.agent.params, this.mixer.params];
+    // Differentiate against slices of the flat parameter vectors (a slice's
+    // own gradient would scatter into a full-size zero vector per weight).
+    const views = sets.map((p) => p.views());
+    const counts = views.map((v) => v.length);
+    const { value, grads } = tf.valueAndGrads((...ws: Tensor[]) => {
+      sets[0].bind(ws.slice(0, counts[0]));
+      sets[1].bind(ws.slice(counts[0]));
+      try {
+        const q = this.#agentValues(this.agent.logits(x, noiseOnline), m, a);
+        const tot = tf.reshape(this.mixer.mix(q, s), [batch]);
+        return tf.div(tf.sum(tf.mul(tf.square(tf.sub(y, tot)), 0.5)), totalBatch);
+      } finally {
+        for (const p of sets) p.unbind();
+      }
+    })(views.flat());
+    const loss = value.dataSync()[0];
+    const flatGrads = tf.tidy(() => [
+      tf.concat(grads.slice(0, counts[0]).map((g) => tf.reshape(g, [-1]))),
+      tf.concat(grads.slice(counts[0]).map((g) => tf.reshape(g, [-1]))),
+    ]);
+    tf.dispose([value, y, x, m, a, s, views, grads, noiseOnline, noiseTarget]);
+    return { loss, grads: flatGrads };
+  }
+
+  /** Per-agent values [B*I] -> [B, I]: chosen entries (online) or maxima (target), A12. */
+  #agentValues(logits: Tensor, mask: Tensor, chosen: Tensor | null): Tensor {
+    const masked = maskedLogits(logits, mask);
+    const v = this.cfg.qHead === "softmax" ? tf.softmax(masked) : masked;
+    const picked = chosen ? tf.sum(tf.mul(v, chosen), 1) : tf.max(v, 1);
+    return tf.reshape(picked, [-1, this.cfg.agents]);
+  }
+
+  /**
+   * 7.-8. Global-norm clip and Adam on `grads` (plus `extra`, the other half
+   * batch's gradients of a two-thread update), then the soft target updates
+   * (62)-(63).
+   */
+  step(grads: Tensor[], extra?: Tensor[]): void {
+    this.optimizer.step(grads, {
+      extra,
+      clip: this.cfg.gradClip,
+      targets: [this.targetAgent.params, this.targetMixer.params],
+      tau: this.cfg.tau,
+    });
+    this.updates++;
+  }
+
+  /** All trainable variables (online agent then online mixer), in a fixed order. */
+  trainable(): tf.Variable[] {
+    return [...this.agent.params.list(), ...this.mixer.params.list()];
+  }
+
+  /** Every variable that training changes, in a fixed order (for replicas). */
+  stateVariables(): tf.Variable[] {
+    return [
+      ...this.trainable(),
+      ...this.targetAgent.params.list(),
+      ...this.targetMixer.params.list(),
+      ...this.optimizer.moments(),
+    ];
+  }
+
+  dispose(): void {
+    this.parallel?.dispose();
+    this.agent.dispose();
+    this.targetAgent.dispose();
+    this.mixer.dispose();
+    this.targetMixer.dispose();
+    this.optimizer.dispose();
+  }
+}
