@@ -159,12 +159,8 @@ export const ScenarioSchema = z.strictObject({
   }).prefault({}),
 });
 
-/** A scenario as written (before defaults). */
-export type ScenarioInput = z.input<typeof ScenarioSchema>;
 /** A scenario with every default filled in. */
 export type Scenario = z.output<typeof ScenarioSchema>;
-/** One custom layer as validated. */
-export type LayerInput = z.output<typeof LayerSchema>;
 
 /** The scenario's JSON Schema (draft 2020-12), for editors. */
 export function scenarioJsonSchema(): Record<string, unknown> {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SMALL_PARAMS, smallScenarioFile } from "../_helpers/learning.ts";
 import { train, type TrainOptions } from "../../app/train.ts";
+import { cli } from "../_helpers/mod.ts";
 
 const scenario = await smallScenarioFile();
 
@@ -87,3 +88,64 @@ for (const id of ["pqmix", "mad2rl"] as const) {
     assert.deepEqual(await readLog(cut), await readLog(full));
   });
 }
+
+Deno.test("train: a plugin learner trains, resumes byte-identically and evaluates from its checkpoint", async () => {
+  const base = ["train", scenario, "-p", "bandit", "--plugin", "plugins/bandit.ts", "-q"];
+  const flags = ["-e", "6", "--eval-every", "3", "--eval-episodes", "1"];
+  const full = await Deno.makeTempDir({ prefix: "vecscene-bandit-" });
+  let r = await cli([...base, ...flags, "-o", full]);
+  assert.equal(r.code, 0, r.err);
+  const log = await readLog(full);
+  assert.deepEqual(log.map((l) => `${l.type}:${l.episode}`), [
+    "episode:1",
+    "episode:2",
+    "episode:3",
+    "eval:3",
+    "episode:4",
+    "episode:5",
+    "episode:6",
+    "eval:6",
+  ]);
+  for (const l of log.filter((l) => l.type === "episode")) {
+    assert.ok(typeof l.loss === "number" && l.loss > 0, "update() reported a loss");
+    assert.equal(l.epsilon, 0.1, "stats() reported the exploration rate");
+  }
+  assert.equal(log[6].updates, 6 * 6, "one update per slot");
+  const table = JSON.parse(await Deno.readTextFile(join(full, "best", "bandit.json")));
+  assert.ok(table.count.flat().some((c: number) => c > 0), "the arms' counts grew");
+  // Interrupted after 2 episodes, then resumed: the same table as the uninterrupted run.
+  const cut = await Deno.makeTempDir({ prefix: "vecscene-bandit-cut-" });
+  r = await cli([...base, "-e", "2", "--eval-every", "3", "--eval-episodes", "1", "-o", cut]);
+  assert.equal(r.code, 0, r.err);
+  r = await cli([...base, ...flags, "-o", cut, "--resume"]);
+  assert.equal(r.code, 0, r.err);
+  const last = (dir: string) =>
+    Deno.readTextFile(join(dir, "checkpoints", "ep-000006", "bandit.json"));
+  assert.equal(await last(cut), await last(full));
+  r = await cli([
+    "run",
+    scenario,
+    "-p",
+    "bandit",
+    "--plugin",
+    "plugins/bandit.ts",
+    "--checkpoint",
+    full,
+    "-e",
+    "1",
+    "-o",
+    join(full, "run"),
+    "-q",
+  ]);
+  assert.equal(r.code, 0, r.err);
+});
+
+Deno.test("train: a policy without update/save/load is refused with exit 2", async () => {
+  const out = await Deno.makeTempDir({ prefix: "vecscene-greedy-" });
+  const r = await cli(["train", scenario, "-p", "greedy", "-e", "1", "-o", out, "-q"]);
+  assert.equal(r.code, 2);
+  assert.match(
+    r.err,
+    /policy "greedy" cannot be trained: its instance needs update\(\), save\(\) and load\(\)/,
+  );
+});

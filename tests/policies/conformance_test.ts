@@ -1,10 +1,11 @@
 /**
  * The shared policy suite, run against every built-in policy and the
- * example plugin. The learning policies refuse to evaluate untrained
+ * example plugins. The learning policies refuse to evaluate untrained
  * weights, so each first trains a small checkpoint here.
  */
 import { HEURISTIC_POLICIES, LEARNING_POLICIES } from "../../app/registry.ts";
 import type { PolicyDefinition } from "../../engine/sim/policy.ts";
+import bandit from "../../plugins/bandit.ts";
 import leastDelay from "../../plugins/least_delay.ts";
 import { tf } from "../../policies/learning/tensor/backend.ts";
 import { runPolicyConformance } from "../_helpers/conformance.ts";
@@ -17,7 +18,9 @@ const TINY = "name: tiny\nseed: 3\ntime: { slots: 6 }\n" +
 for (const def of HEURISTIC_POLICIES) {
   runPolicyConformance({ def, scenario: def.id === "exhaustive" ? TINY : undefined });
 }
-runPolicyConformance({ def: leastDelay as unknown as PolicyDefinition });
+for (const plugin of [leastDelay, bandit]) {
+  runPolicyConformance({ def: plugin as unknown as PolicyDefinition });
+}
 
 for (const id of ["pqmix", "mad2rl"] as const) {
   const world = smallWorld();

@@ -1,15 +1,15 @@
 /**
  * Single-precision matrix products for the dense layers, in WebAssembly
- * SIMD generated at start-up (see `_wasm_emit.ts`) and run on the wasm
+ * SIMD generated at start-up (see `wasm_module.ts`) and run on the wasm
  * backend's own heap, so inputs and outputs are never copied.
  *
  * Why not tfjs's `matMul`: its wasm kernel hands every product to XNNPACK's
  * fully-connected operator, which packs (and transposes) the right-hand
  * matrix when it first sees a tensor. Inference reuses weight tensors, but a
  * training step sees fresh weights, fresh activations and fresh gradients in
- * every product: at the paper's sizes the packing costs ~0.3 ms per
- * 256 x 256 operand on top of a ~1.1 ms product, and the transposed products
- * of the backward pass need an explicit `tf.transpose` first. Here:
+ * every product, so a training step pays the packing in every product, and
+ * the transposed products of the backward pass need an explicit
+ * `tf.transpose` first. Here:
  *
  * - `C = A B (+ bias) (ReLU)` is tiled in 6 x 8 blocks (12 SIMD accumulators,
  *   the B panel streamed from cache) with no packing; A is read through
@@ -20,10 +20,8 @@
  * - the sums run in a fixed order, so results are deterministic on a given
  *   machine (fused and unfused multiply-adds differ in the last bits).
  *
- * Measured on this project's 2-core machine (`deno task bench --only gemm.`):
- * about 32 GFLOP/s for 224 x 256 x 256, against about 20 GFLOP/s for tfjs's
- * `matMul` with a new right-hand operand (26 GFLOP/s when XNNPACK's packed
- * operator is reused).
+ * `deno task bench --only gemm.` compares the two (figures in
+ * docs/RESULTS.md).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The parts of tfjs-backend-wasm's backend object that the vecscene kernels
- * (`fast_dense.ts`, `fast_optim.ts`) use: its linear memory, its allocator,
+ * (`dense.ts`, `adam_step.ts`) use: its linear memory, its allocator,
  * where a tensor's values live, and output allocation.
  *
  * @module

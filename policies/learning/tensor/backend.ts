@@ -15,9 +15,9 @@
  * same core instance, so we import it for that side effect only.
  *
  * On the wasm backend the dense layers and the optimiser step run on the
- * SIMD kernels of `fast_dense.ts` and `fast_optim.ts` (see `gemm.ts` for
- * why); `VECSCENE_KERNELS=tfjs` keeps tfjs's own ops instead. `VECSCENE_TF_BACKEND=cpu` forces the CPU
- * backend.
+ * SIMD kernels of `../kernels/` (`dense.ts`, `adam_step.ts`; `gemm.ts` says
+ * why); `VECSCENE_KERNELS=tfjs` keeps tfjs's own ops instead, and
+ * `VECSCENE_TF_BACKEND=cpu` forces the CPU backend.
  *
  * @module
  */
@@ -57,7 +57,7 @@ interface WasmBackendLike {
  * The wasm backend's Slice kernel copies the WHOLE input out of the wasm
  * heap (`readSync`) before taking the slice, so slicing a 256-value bias
  * out of a network's flat parameter vector costs as much as copying the
- * vector (~0.4 ms). For contiguous slices of numeric tensors this kernel
+ * whole vector. For contiguous slices of numeric tensors this kernel
  * copies only the slice, straight from a heap view; everything else goes to
  * the original kernel.
  */

@@ -72,7 +72,7 @@ const denseLinear = tf.customGrad((x, w, b, save) => {
   };
 });
 
-/** The dense layer on the SIMD kernels of `fast_dense.ts` (wasm backend). */
+/** The dense layer on the SIMD kernels of `../kernels/dense.ts` (wasm backend). */
 function fastDense(relu: boolean) {
   return tf.customGrad((x, w, b, save) => {
     const [xt, wt, bt] = [x, w, b] as Tensor[];
