@@ -10,7 +10,7 @@
  */
 import { Rng } from "../engine/rng.ts";
 import { initBackend } from "../policies/learning/tensor/backend.ts";
-import { type QmixConfig, QmixLearner } from "../policies/learning/qmix.ts";
+import { mad2rlDefaults, QmixLearner } from "../policies/learning/qmix.ts";
 import { TwoThreadUpdate } from "../policies/learning/parallel.ts";
 import { ReplayBuffer } from "../policies/learning/replay.ts";
 import { Gemm } from "../policies/learning/kernels/gemm.ts";
@@ -23,23 +23,10 @@ const STATE = 2 * NODES + 1;
 const ACTIONS = [12 * NODES, 13 * NODES, 22 * NODES];
 const BATCH = 64;
 
-export function config(agent: "mlp" | "diffusion"): QmixConfig {
-  return {
-    agent,
-    agents: AGENTS,
-    nodes: NODES,
-    stateDim: STATE,
-    actionCounts: ACTIONS,
-    hidden: [256, 256, 256],
-    diffusion: { steps: 7, betaMin: 0.1, betaMax: 10, embedDim: 16 },
-    mixEmbed: 32,
-    hyperHidden: 64,
-    lr: 5e-4,
-    discount: 0.99,
-    tau: 0.001,
-    gradClip: 10,
-    qHead: "softmax",
-  };
+/** A learner at the paper's sizes with the paper's params (batch aside). */
+export function paperLearner(agent: "mlp" | "diffusion"): QmixLearner {
+  const shape = { agent, agents: AGENTS, nodes: NODES, stateDim: STATE, actionCounts: ACTIONS };
+  return new QmixLearner(mad2rlDefaults, shape, 7);
 }
 
 export function filledBuffer(rng: Rng, size: number): ReplayBuffer {
@@ -92,7 +79,7 @@ export async function benchLearning(only?: "pqmix"): Promise<Record<string, numb
   const all = [["mad2rl", "diffusion", 10], ["pqmix", "mlp", 40]] as const;
   for (const [name, kind, runs] of all.filter(([n]) => !only || n === only)) {
     for (const threads of [2, 1]) {
-      const learner = new QmixLearner(config(kind), 7);
+      const learner = paperLearner(kind);
       if (threads === 2) learner.parallel = new TwoThreadUpdate(learner, 7, BATCH);
       const key = threads === 2 ? `${name}.update_ms` : `${name}.update_1thread_ms`;
       out[key] = timeMs(() => learner.update(buf, BATCH, rng), 3, runs);

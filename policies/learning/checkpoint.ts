@@ -19,8 +19,8 @@ import { disposeAll, hasWeights, readWeights, writeWeights } from "./tensor/weig
 /** What a checkpoint holds of a policy's networks. */
 export interface QmixParts {
   policyId: string;
-  /** The network config (`QmixConfig`), recorded and checked on load. */
-  config: object;
+  /** The networks' config (shapes and settings), recorded and checked on load. */
+  config: Record<string, unknown>;
   queueScaleGflop: number;
   nets: { agent: ParamSet; mixer: ParamSet; targetAgent: ParamSet; targetMixer: ParamSet };
   optimizer: Adam;
@@ -165,7 +165,7 @@ const INFERENCE_KEYS = [
 function mismatch(meta: Record<string, unknown>, parts: QmixParts): string | undefined {
   if (meta.policy !== parts.policyId) return `it was written by policy "${meta.policy}"`;
   const saved = (meta.config ?? {}) as Record<string, unknown>;
-  const here = parts.config as Record<string, unknown>;
+  const here = parts.config;
   for (const k of INFERENCE_KEYS) {
     const a = JSON.stringify(saved[k]);
     const b = JSON.stringify(here[k]);

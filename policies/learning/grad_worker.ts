@@ -6,7 +6,7 @@
  * @module
  */
 import { Rng } from "../../engine/rng.ts";
-import { type QmixConfig, QmixLearner } from "./qmix.ts";
+import { QmixLearner, type QmixOptions, type QmixShape } from "./qmix.ts";
 import type { Batch } from "./replay.ts";
 import { initBackend, tf } from "./tensor/backend.ts";
 import {
@@ -29,7 +29,8 @@ const scope = self as unknown as {
 interface Init {
   sab: SharedArrayBuffer;
   layout: SharedLayout;
-  cfg: QmixConfig;
+  opts: QmixOptions;
+  shape: QmixShape;
   initSeed: number;
 }
 
@@ -48,9 +49,9 @@ function halfBatch(f: Record<string, Float32Array>, n: number, L: SharedLayout):
   };
 }
 
-async function serve({ sab, layout, cfg, initSeed }: Init): Promise<void> {
+async function serve({ sab, layout, opts, shape, initSeed }: Init): Promise<void> {
   await initBackend();
-  const learner = new QmixLearner(cfg, initSeed);
+  const learner = new QmixLearner(opts, shape, initSeed);
   const { ctrl, f32: f } = views(sab, layout);
   Atomics.store(ctrl, C.READY, 1);
   Atomics.notify(ctrl, C.READY);

@@ -25,8 +25,9 @@ import { tf } from "./tensor/backend.ts";
 
 /** What the split needs of a learner (`QmixLearner` in `qmix.ts`). */
 export interface SplitLearner {
-  /** The learner's config: posted to the worker, which builds its replica from it. */
-  readonly cfg: { agents: number; stateDim: number; nodes: number };
+  /** The learner's options and shapes: posted to the worker, which builds its replica from them. */
+  readonly opts: object;
+  readonly shape: { agents: number; stateDim: number; nodes: number };
   readonly optimizer: { steps: number };
   updates: number;
   trainable(): tf.Variable[];
@@ -172,15 +173,15 @@ export class TwoThreadUpdate {
   #error: string | undefined;
 
   constructor(learner: SplitLearner, initSeed: number, batch: number) {
-    const cfg = learner.cfg;
+    const { opts, shape } = learner;
     const trainable = learner.trainable();
     this.#layout = {
       params: trainable.reduce((n, v) => n + v.size, 0),
       state: learner.stateVariables().reduce((n, v) => n + v.size, 0),
       half: Math.floor(batch / 2),
-      agents: cfg.agents,
-      stateDim: cfg.stateDim,
-      nodes: cfg.nodes,
+      agents: shape.agents,
+      stateDim: shape.stateDim,
+      nodes: shape.nodes,
     };
     const sab = new SharedArrayBuffer(this.#bytes());
     const v = views(sab, this.#layout);
@@ -195,7 +196,7 @@ export class TwoThreadUpdate {
       Atomics.store(this.#ctrl, C.ERROR, 1);
       e.preventDefault();
     };
-    this.#worker.postMessage({ sab, layout: this.#layout, cfg, initSeed });
+    this.#worker.postMessage({ sab, layout: this.#layout, opts, shape, initSeed });
   }
 
   #bytes(): number {

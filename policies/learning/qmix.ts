@@ -171,48 +171,50 @@ export const mad2rl: PolicyDefinition<typeof mad2rlDefaults> = definePolicy({
   create: (p, ctx) => createQmix("mad2rl", "diffusion", p, ctx),
 });
 
-/** What fixes the networks' shapes and the update rule (stored in checkpoints). */
-export interface QmixConfig {
+/** Adam's constants (PyTorch's defaults; the paper gives only the learning rate). */
+const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/** The scenario's shapes the networks are built for. */
+export interface QmixShape {
   agent: "mlp" | "diffusion";
   agents: number;
   nodes: number;
-  /** Local state width 2J + 1. */
+  /** Local state width 2J + 1 (54). */
   stateDim: number;
-  /** Action count (L_k + 1) J per DNN type. */
+  /** Action count (L_k + 1) J per DNN type (A10). */
   actionCounts: number[];
-  hidden: number[];
-  diffusion: DiffusionOptions;
-  mixEmbed: number;
-  hyperHidden: number;
-  lr: number;
-  discount: number;
-  tau: number;
-  gradClip: number;
-  qHead: "softmax" | "logits";
 }
 
-/** The network config of `o` for a scenario. */
-export function qmixConfig(
-  o: QmixOptions,
-  info: ScenarioInfo,
-  agent: "mlp" | "diffusion",
-): QmixConfig {
-  const d = { ...mad2rlDefaults, ...o };
+/** The shapes of a scenario's networks. */
+export function qmixShape(info: ScenarioInfo, agent: "mlp" | "diffusion"): QmixShape {
   return {
     agent,
     agents: info.cvCount,
     nodes: info.nodeCount,
     stateDim: 2 * info.nodeCount + 1,
     actionCounts: info.tables.map((t) => (t.L + 1) * info.nodeCount),
+  };
+}
+
+/** The diffusion settings of `o` (P-QMIX records MAD2RL's defaults). */
+function diffusionOf(o: QmixOptions): DiffusionOptions {
+  const d = { ...mad2rlDefaults, ...o };
+  return { steps: d.steps, betaMin: d.betaMin, betaMax: d.betaMax, embedDim: d.embedDim };
+}
+
+/** What a checkpoint records of the networks (and checks on load, `checkpoint.ts`). */
+function recordedConfig(o: QmixOptions, shape: QmixShape): Record<string, unknown> {
+  return {
+    ...shape,
     hidden: o.hidden,
-    diffusion: { steps: d.steps, betaMin: d.betaMin, betaMax: d.betaMax, embedDim: d.embedDim },
+    diffusion: diffusionOf(o),
     mixEmbed: o.mixEmbed,
     hyperHidden: o.hyperHidden,
     lr: o.lr,
     discount: o.discount,
     tau: o.tau,
     gradClip: o.gradClip,
-    qHead: o.qHead as "softmax" | "logits",
+    qHead: o.qHead,
   };
 }
 
@@ -223,7 +225,7 @@ async function createQmix(
   ctx: PolicyContext,
 ): Promise<QmixPolicy> {
   await initBackend();
-  const policy = new QmixPolicy(id, ctx.info, o, qmixConfig(o, ctx.info, agent));
+  const policy = new QmixPolicy(id, ctx.info, o, qmixShape(ctx.info, agent));
   if (ctx.checkpoint) {
     try {
       await policy.load(ctx.checkpoint);
@@ -264,16 +266,16 @@ export class QmixPolicy implements PolicyInstance {
   #last: (Encoded & { actions: Int32Array }) | undefined;
   readonly #localBuf: Float64Array;
 
-  constructor(policyId: string, info: ScenarioInfo, opts: QmixOptions, cfg: QmixConfig) {
+  constructor(policyId: string, info: ScenarioInfo, opts: QmixOptions, shape: QmixShape) {
     this.policyId = policyId;
     this.info = info;
     this.opts = opts;
-    this.learner = new QmixLearner(cfg, info.seed);
-    this.#localBuf = new Float64Array(cfg.stateDim);
+    this.learner = new QmixLearner(opts, shape, info.seed);
+    this.#localBuf = new Float64Array(shape.stateDim);
     this.buffer = new ReplayBuffer(opts.buffer, {
-      agents: cfg.agents,
-      nodes: cfg.nodes,
-      stateDim: cfg.stateDim,
+      agents: shape.agents,
+      nodes: shape.nodes,
+      stateDim: shape.stateDim,
     });
     this.trainRng = Rng.stream(info.seed, "policy-train");
   }
@@ -345,7 +347,7 @@ export class QmixPolicy implements PolicyInstance {
   #encode(obs: Observation): Encoded {
     const I = obs.cvCount;
     const J = obs.nodeCount;
-    const D = this.learner.cfg.stateDim;
+    const D = this.learner.shape.stateDim;
     const S = J - 1;
     const state = new Float32Array(I * D);
     const feasible = new Uint8Array(I * J);
@@ -437,7 +439,7 @@ export class QmixPolicy implements PolicyInstance {
     const L = this.learner;
     return {
       policyId: this.policyId,
-      config: L.cfg,
+      config: recordedConfig(this.opts, L.shape),
       queueScaleGflop: this.opts.queueScaleGflop,
       nets: {
         agent: L.agent.params,
@@ -476,7 +478,8 @@ function argmaxFeasible(logits: Float32Array, masks: Float32Array, i: number, A:
 
 /** Online and target agent networks and mixers, and their optimiser. */
 export class QmixLearner {
-  readonly cfg: QmixConfig;
+  readonly opts: QmixOptions;
+  readonly shape: QmixShape;
   readonly maxActions: number;
   readonly inputDim: number;
   readonly agent: AgentNet;
@@ -489,8 +492,10 @@ export class QmixLearner {
   /** When set, updates are split over a worker thread. */
   parallel?: TwoThreadUpdate;
 
-  constructor(cfg: QmixConfig, initSeed: number) {
-    this.cfg = cfg;
+  constructor(opts: QmixOptions, shape: QmixShape, initSeed: number) {
+    this.opts = opts;
+    this.shape = shape;
+    const cfg = { ...shape, ...opts };
     this.maxActions = Math.max(...cfg.actionCounts);
     this.inputDim = cfg.stateDim + cfg.actionCounts.length + cfg.agents;
     const dims = { inputDim: this.inputDim, maxActions: this.maxActions, hidden: cfg.hidden };
@@ -498,7 +503,7 @@ export class QmixLearner {
       const rng = Rng.stream(initSeed, "policy-init", 1);
       return cfg.agent === "mlp"
         ? createMlpAgent(dims, rng, scope)
-        : createDiffusionAgent(dims, cfg.diffusion, rng, scope);
+        : createDiffusionAgent(dims, diffusionOf(opts), rng, scope);
     };
     this.agent = make("agent");
     this.targetAgent = make("target-agent");
@@ -510,12 +515,7 @@ export class QmixLearner {
     };
     this.mixer = new Mixer(mixDims, Rng.stream(initSeed, "policy-init", 2), "mixer");
     this.targetMixer = new Mixer(mixDims, Rng.stream(initSeed, "policy-init", 2), "target-mixer");
-    this.optimizer = new Adam([this.agent.params, this.mixer.params], {
-      lr: cfg.lr,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-    });
+    this.optimizer = new Adam([this.agent.params, this.mixer.params], { lr: cfg.lr, ...ADAM });
   }
 
   /**
@@ -523,8 +523,8 @@ export class QmixLearner {
    * states: state, one-hot type, one-hot agent index.
    */
   inputs(states: Float32Array, types: Int32Array, rows: number): Float32Array {
-    const { stateDim: D, agents: I } = this.cfg;
-    const K = this.cfg.actionCounts.length;
+    const { stateDim: D, agents: I } = this.shape;
+    const K = this.shape.actionCounts.length;
     const W = this.inputDim;
     const out = new Float32Array(rows * W);
     for (let r = 0; r < rows; r++) {
@@ -537,11 +537,11 @@ export class QmixLearner {
 
   /** Action masks [rows, maxActions] from node feasibility (A10) and each type's action count. */
   masks(feasible: Uint8Array, types: Int32Array, rows: number): Float32Array {
-    const J = this.cfg.nodes;
+    const J = this.shape.nodes;
     const A = this.maxActions;
     const out = new Float32Array(rows * A);
     for (let r = 0; r < rows; r++) {
-      const n = this.cfg.actionCounts[types[r]];
+      const n = this.shape.actionCounts[types[r]];
       for (let a = 0; a < n; a++) out[r * A + a] = feasible[r * J + (a % J)];
     }
     return out;
@@ -596,7 +596,7 @@ export class QmixLearner {
    * the whole batch's size, so the two halves' gradients add up.
    */
   gradients(b: Batch, rng: Rng, totalBatch = b.size): { loss: number; grads: Tensor[] } {
-    const { agents: I, stateDim: D } = this.cfg;
+    const { agents: I, stateDim: D } = this.shape;
     const batch = b.size;
     const rows = batch * I;
     const A = this.maxActions;
@@ -612,7 +612,7 @@ export class QmixLearner {
       });
       const boot = tf.mul(
         tf.reshape(tot, [batch]),
-        tf.mul(tf.tensor1d(b.notDone), this.cfg.discount),
+        tf.mul(tf.tensor1d(b.notDone), this.opts.discount),
       );
       return tf.add(tf.tensor1d(b.reward), boot);
     });
@@ -651,9 +651,9 @@ export class QmixLearner {
   /** Per-agent values [B*I] -> [B, I]: chosen entries (online) or maxima (target), A12. */
   #agentValues(logits: Tensor, mask: Tensor, chosen: Tensor | null): Tensor {
     const masked = maskedLogits(logits, mask);
-    const v = this.cfg.qHead === "softmax" ? tf.softmax(masked) : masked;
+    const v = this.opts.qHead === "softmax" ? tf.softmax(masked) : masked;
     const picked = chosen ? tf.sum(tf.mul(v, chosen), 1) : tf.max(v, 1);
-    return tf.reshape(picked, [-1, this.cfg.agents]);
+    return tf.reshape(picked, [-1, this.shape.agents]);
   }
 
   /**
@@ -664,9 +664,9 @@ export class QmixLearner {
   step(grads: Tensor[], extra?: Tensor[]): void {
     this.optimizer.step(grads, {
       extra,
-      clip: this.cfg.gradClip,
+      clip: this.opts.gradClip,
       targets: [this.targetAgent.params, this.targetMixer.params],
-      tau: this.cfg.tau,
+      tau: this.opts.tau,
     });
     this.updates++;
   }

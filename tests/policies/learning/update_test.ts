@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../../engine/rng.ts";
 import { initBackend, tf } from "../../../policies/learning/tensor/backend.ts";
 import { dense } from "../../../policies/learning/tensor/dense.ts";
-import { type QmixConfig, QmixLearner } from "../../../policies/learning/qmix.ts";
+import { mad2rlDefaults, QmixLearner } from "../../../policies/learning/qmix.ts";
 import { sliceBatch, TwoThreadUpdate } from "../../../policies/learning/parallel.ts";
 import { ReplayBuffer } from "../../../policies/learning/replay.ts";
 
@@ -55,23 +55,20 @@ const NODES = 3;
 const STATE = 2 * NODES + 1;
 const ACTIONS = [4 * NODES, 6 * NODES];
 
-function config(agent: "mlp" | "diffusion"): QmixConfig {
-  return {
-    agent,
-    agents: AGENTS,
-    nodes: NODES,
-    stateDim: STATE,
-    actionCounts: ACTIONS,
+/** A small learner: 3 agents, 3 nodes, two DNN types. */
+function smallLearner(agent: "mlp" | "diffusion"): QmixLearner {
+  const opts = {
+    ...mad2rlDefaults,
     hidden: [32, 32],
-    diffusion: { steps: 3, betaMin: 0.1, betaMax: 10, embedDim: 4 },
+    steps: 3,
+    embedDim: 4,
     mixEmbed: 8,
     hyperHidden: 16,
     lr: 1e-3,
-    discount: 0.99,
     tau: 0.01,
-    gradClip: 10,
-    qHead: "softmax",
   };
+  const shape = { agent, agents: AGENTS, nodes: NODES, stateDim: STATE, actionCounts: ACTIONS };
+  return new QmixLearner(opts, shape, 3);
 }
 
 function buffer(n: number): ReplayBuffer {
@@ -99,7 +96,7 @@ function buffer(n: number): ReplayBuffer {
 
 for (const agent of ["mlp", "diffusion"] as const) {
   Deno.test(`learner (${agent}): the TD loss falls on a fixed batch`, () => {
-    const learner = new QmixLearner(config(agent), 3);
+    const learner = smallLearner(agent);
     const buf = buffer(16);
     const fixed = Rng.stream(4, "fixed").state;
     const losses: number[] = [];
@@ -110,7 +107,7 @@ for (const agent of ["mlp", "diffusion"] as const) {
   });
 
   Deno.test(`learner (${agent}): an update leaves the tensor count unchanged`, () => {
-    const learner = new QmixLearner(config(agent), 3);
+    const learner = smallLearner(agent);
     const buf = buffer(16);
     const rng = Rng.stream(5, "u");
     learner.update(buf, 8, rng);
@@ -122,7 +119,7 @@ for (const agent of ["mlp", "diffusion"] as const) {
   });
 
   Deno.test(`learner (${agent}): targets follow eqs. (62)-(63) after an update`, () => {
-    const learner = new QmixLearner(config(agent), 3);
+    const learner = smallLearner(agent);
     const buf = buffer(16);
     const name = "w2";
     const before = learner.targetAgent.params.get(name).dataSync().slice();
@@ -148,7 +145,7 @@ for (const agent of ["mlp", "diffusion"] as const) {
 }
 
 Deno.test("learner: masked actions get -1e9 logits, so no argmax or target max can pick them", () => {
-  const learner = new QmixLearner(config("diffusion"), 3);
+  const learner = smallLearner("diffusion");
   const types = new Int32Array([0, 1, 0]);
   const feasible = new Uint8Array([1, 0, 1, 1, 1, 0, 1, 0, 0]);
   const mask = learner.masks(feasible, types, AGENTS);
@@ -185,9 +182,9 @@ Deno.test("replay buffer: bytes round trip, ring overwrite", () => {
 
 Deno.test("two-thread update: equals the same two half-batch gradients combined on one thread", () => {
   const buf = buffer(32);
-  const par = new QmixLearner(config("diffusion"), 3);
+  const par = smallLearner("diffusion");
   par.parallel = new TwoThreadUpdate(par, 3, 9);
-  const ref = new QmixLearner(config("diffusion"), 3);
+  const ref = smallLearner("diffusion");
   const rngPar = Rng.stream(8, "p");
   const rngRef = Rng.stream(8, "p");
   try {
