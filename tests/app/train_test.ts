@@ -6,6 +6,18 @@ import { cli } from "../_helpers/mod.ts";
 
 const scenario = await smallScenarioFile();
 
+/** The log of six training episodes with an evaluation every three. */
+const SIX_EPISODES = [
+  "episode:1",
+  "episode:2",
+  "episode:3",
+  "eval:3",
+  "episode:4",
+  "episode:5",
+  "episode:6",
+  "eval:6",
+];
+
 function options(id: "pqmix" | "mad2rl", out: string): TrainOptions {
   return { policy: id, episodes: 6, out, evalEvery: 3, evalEpisodes: 1, params: SMALL_PARAMS[id] };
 }
@@ -27,16 +39,7 @@ for (const id of ["pqmix", "mad2rl"] as const) {
       onProgress: (p) => seen.push(`${p.type}:${p.episode}`),
     });
     const log = await readLog(out);
-    assert.deepEqual(seen, [
-      "episode:1",
-      "episode:2",
-      "episode:3",
-      "eval:3",
-      "episode:4",
-      "episode:5",
-      "episode:6",
-      "eval:6",
-    ]);
+    assert.deepEqual(seen, SIX_EPISODES);
     assert.deepEqual(log.map((l) => `${l.type}:${l.episode}`), seen);
     for (const l of log.filter((l) => l.type === "episode")) {
       for (const k of ["meanReward", "meanDelayS", "epsilon", "backlogGflop", "updates"]) {
@@ -96,16 +99,7 @@ Deno.test("train: a plugin learner trains, resumes byte-identically and evaluate
   let r = await cli([...base, ...flags, "-o", full]);
   assert.equal(r.code, 0, r.err);
   const log = await readLog(full);
-  assert.deepEqual(log.map((l) => `${l.type}:${l.episode}`), [
-    "episode:1",
-    "episode:2",
-    "episode:3",
-    "eval:3",
-    "episode:4",
-    "episode:5",
-    "episode:6",
-    "eval:6",
-  ]);
+  assert.deepEqual(log.map((l) => `${l.type}:${l.episode}`), SIX_EPISODES);
   for (const l of log.filter((l) => l.type === "episode")) {
     assert.ok(typeof l.loss === "number" && l.loss > 0, "update() reported a loss");
     assert.equal(l.epsilon, 0.1, "stats() reported the exploration rate");
