@@ -14,7 +14,7 @@
  */
 import { UserError } from "../engine/errors.ts";
 import { Rng } from "../engine/rng.ts";
-import { type Env, InvalidDecisionError } from "../engine/sim/env.ts";
+import { type Env, InvalidDecisionError, NonFiniteError } from "../engine/sim/env.ts";
 import type { PolicyInstance, UpdateStats } from "../engine/sim/policy.ts";
 import type { World } from "../engine/world.ts";
 import type { ResolvedPolicy } from "./resolve.ts";
@@ -33,7 +33,9 @@ export async function instantiate(
   world: World,
   checkpoint?: string,
 ): Promise<Player> {
-  const ctx = { info: world.info, label: p.label, checkpoint: checkpoint ?? p.checkpoint };
+  // Each policy gets its own copy of the scenario facts (the DNN tables included).
+  const info = structuredClone(world.info);
+  const ctx = { info, label: p.label, checkpoint: checkpoint ?? p.checkpoint };
   let instance: PolicyInstance;
   try {
     instance = await p.def.create(p.params, ctx);
@@ -75,11 +77,7 @@ export function playEpisode(env: Env, player: Player, episode: number, o: PlayOp
     try {
       step = env.step(decision);
     } catch (e) {
-      if (!(e instanceof InvalidDecisionError)) throw e;
-      throw new UserError(
-        `policy "${player.label}" returned an invalid decision: ${e.problem} ` +
-          `(episode ${e.episode}, slot ${e.slot})`,
-      );
+      throw stepError(player, e);
     }
     if (policy.observe) untrusted ? call(() => policy.observe!(step)) : policy.observe(step);
     if (training && policy.update) {
@@ -89,6 +87,23 @@ export function playEpisode(env: Env, player: Player, episode: number, o: PlayOp
     if (step.terminated || step.truncated) return;
     obs = step.observation;
   }
+}
+
+/** A user error for what `env.step` refused; other errors pass through. */
+function stepError(player: Player, e: unknown): unknown {
+  const where = (e: { episode: number; slot: number }) => `(episode ${e.episode}, slot ${e.slot})`;
+  if (e instanceof InvalidDecisionError) {
+    return new UserError(
+      `policy "${player.label}" returned an invalid decision: ${e.problem} ${where(e)}`,
+    );
+  }
+  if (e instanceof NonFiniteError) {
+    return new UserError(
+      `policy "${player.label}": the model produced a non-finite ${e.quantity} (${e.value}) ` +
+        `${where(e)}; nothing was written; check the scenario's quantities (docs/MODEL.md)`,
+    );
+  }
+  return e;
 }
 
 /** Runs `fn`; a plugin's error becomes a user error naming it, the episode and the slot. */

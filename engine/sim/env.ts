@@ -44,7 +44,7 @@ import { compileWorld, type ScenarioInfo, type World } from "../world.ts";
 import { Emitter } from "./events.ts";
 import { NeighbourIndex } from "./neighbours.ts";
 import { Observation } from "./observation.ts";
-import { decisionProblem } from "./validate.ts";
+import { DecisionBuffer } from "./validate.ts";
 
 /** Options of {@linkcode Env.reset}. */
 export interface ResetOptions {
@@ -110,14 +110,47 @@ export class InvalidDecisionError extends RangeError {
   }
 }
 
-/** A scenario's environment: reset, then step until `truncated`. */
+/**
+ * Thrown by `step` when the model produced NaN or an infinity (catch it to
+ * name the policy); nothing non-finite is ever reported or written.
+ */
+export class NonFiniteError extends RangeError {
+  constructor(
+    /** The quantity, e.g. `t_proc_s of cv3` or `the objective (34)`. */
+    readonly quantity: string,
+    readonly value: number,
+    readonly episode: number,
+    readonly slot: number,
+  ) {
+    super(
+      `Cannot step as the model produced a non-finite ${quantity} (${value}) ` +
+        `(episode ${episode}, slot ${slot})`,
+    );
+    this.name = "NonFiniteError";
+  }
+}
+
+/**
+ * A scenario's environment: reset, then step until `truncated`.
+ *
+ * Policies see copies: the observation reads a copy of the state refreshed
+ * at every step and its own copy of the DNN tables, so whatever a policy
+ * writes into them changes neither the engine's results nor what another
+ * policy sees. Decisions are copied in and checked against the engine's
+ * state.
+ */
 export class Env extends Emitter<EnvEvents> {
   #world!: World;
   #state!: SlotState;
+  /** The copy of `#state` that policies see. */
+  #view!: SlotState;
   #model!: SlotModel;
   #detail!: SlotDetail;
   #index!: NeighbourIndex;
   #observation!: Observation;
+  /** An observation of the engine's own state, for checking decisions. */
+  #trusted!: Observation;
+  #decision!: DecisionBuffer;
   #delay!: Float64Array;
   #trajectories: EpisodeMobility | undefined;
   #episode = 0;
@@ -156,14 +189,18 @@ export class Env extends Emitter<EnvEvents> {
       rsuCpuGflops: world.scenario.rsu.cpuGflops,
       rsuQueueGflop: f64(K),
     };
+    this.#view = copyState(this.#state);
     this.#model = new SlotModel(world.params, world.tables, S);
     this.#detail = new SlotDetail(I, S, K);
     this.#index = new NeighbourIndex(world.params.v2vRangeM);
-    this.#observation = new Observation(this.#state, world.tables, this.#model, this.#index);
+    const tables = structuredClone(world.tables);
+    this.#observation = new Observation(this.#view, tables, this.#model, this.#index);
+    this.#trusted = new Observation(this.#state, world.tables, this.#model, this.#index);
+    this.#decision = new DecisionBuffer(I);
     this.#delay = f64(I);
   }
 
-  /** The live state of the current slot (read-only for observers). */
+  /** The engine's live state of the current slot (read-only for observers). */
   get state(): Readonly<SlotState> {
     return this.#state;
   }
@@ -214,17 +251,18 @@ export class Env extends Emitter<EnvEvents> {
   }
 
   /** Applies one joint decision to the current slot; see {@linkcode StepResult}. */
-  step(decision: Decision): StepResult {
+  step(given: Decision): StepResult {
     if (!this.#trajectories) {
       throw new TypeError("Cannot step as the episode is over or not started: call reset() first");
     }
-    const obs = this.#observation;
-    const problem = decisionProblem(decision, obs);
+    const decision = this.#decision;
+    const problem = decision.take(given, this.#trusted);
     if (problem) throw new InvalidDecisionError(problem, this.#episode, this.#slot + 1);
     const w = this.#world;
     const s = this.#state;
     const detail = this.#detail;
     this.#model.evaluate(s, decision, detail);
+    if (!Number.isFinite(detail.objective + detail.sumDelayS)) this.#nonFinite();
     const reward = -detail.objective; // (58)
     if (this.has("slot")) {
       this.emit("slot", {
@@ -241,6 +279,7 @@ export class Env extends Emitter<EnvEvents> {
     const truncated = this.#slot + 1 >= w.scenario.time.slots;
     if (truncated) {
       this.#trajectories = undefined;
+      refreshState(this.#view, s);
       this.emit("episodeEnd", { episode: this.#episode });
     } else {
       this.#moveTo(this.#slot + 1);
@@ -249,22 +288,74 @@ export class Env extends Emitter<EnvEvents> {
       reward,
       objective: detail.objective,
       delayS: this.#delay,
-      observation: obs,
+      observation: this.#observation,
       terminated: false,
       truncated,
     };
   }
 
-  /** Positions and neighbours of 0-based slot `t`. */
+  /** Names the first non-finite quantity of the slot and throws. */
+  #nonFinite(): never {
+    const d = this.#detail;
+    const perCv = [
+      ["t_local_s", d.tLocalS],
+      ["t_tx_s", d.tTxS],
+      ["t_proc_s", d.tProcS],
+      ["t_wait_s", d.tWaitS],
+      ["delay_s", d.delayS],
+    ] as const;
+    const [episode, slot] = [this.#episode, this.#slot + 1];
+    for (const [name, values] of perCv) {
+      const i = values.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) throw new NonFiniteError(`${name} of cv${i + 1}`, values[i], episode, slot);
+    }
+    throw new NonFiniteError("objective (34)", d.objective, episode, slot);
+  }
+
+  /** Positions and neighbours of 0-based slot `t`; the policies' copy of the state. */
   #moveTo(t: number): void {
     const s = this.#state;
     this.#slot = t;
     s.slot = t;
     this.#trajectories!.positions(t, s);
     this.#index.rebuild(s.svX, s.svY, s.svActive);
-    this.#observation.episode = this.#episode;
-    this.#observation.slot = t + 1;
+    refreshState(this.#view, s);
+    this.#observation.episode = this.#trusted.episode = this.#episode;
+    this.#observation.slot = this.#trusted.slot = t + 1;
   }
+}
+
+/** A deep copy of a slot state (fresh arrays). */
+function copyState(s: SlotState): SlotState {
+  const out = { ...s };
+  for (const [k, v] of Object.entries(s)) {
+    if (ArrayBuffer.isView(v)) (out as Record<string, unknown>)[k] = (v as Float64Array).slice();
+  }
+  return out;
+}
+
+/** Overwrites `view` with the values of `s` (same shapes). */
+function refreshState(view: SlotState, s: SlotState): void {
+  view.episode = s.episode;
+  view.slot = s.slot;
+  view.rsuX = s.rsuX;
+  view.rsuY = s.rsuY;
+  view.rsuCpuGflops = s.rsuCpuGflops;
+  view.cvType.set(s.cvType);
+  view.cvActive.set(s.cvActive);
+  view.cvX.set(s.cvX);
+  view.cvY.set(s.cvY);
+  view.cvRoadM.set(s.cvRoadM);
+  view.cvCpuGflops.set(s.cvCpuGflops);
+  view.cvTxPowerW.set(s.cvTxPowerW);
+  view.cvQueueGflop.set(s.cvQueueGflop);
+  view.svX.set(s.svX);
+  view.svY.set(s.svY);
+  view.svRoadM.set(s.svRoadM);
+  view.svActive.set(s.svActive);
+  view.svCpuGflops.set(s.svCpuGflops);
+  view.svQueueGflop.set(s.svQueueGflop);
+  view.rsuQueueGflop.set(s.rsuQueueGflop);
 }
 
 /** Options of {@linkcode openEnv}. */

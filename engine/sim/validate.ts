@@ -1,30 +1,67 @@
 /**
- * Checks every decision a policy returns before the engine applies it.
+ * Every decision a policy returns is copied into the engine's own arrays
+ * (each value read once, so a getter or a later write cannot change what
+ * was checked) and checked against the engine's state, not the copy the
+ * policy saw, before the engine applies it.
  *
  * @module
  */
 import type { Decision } from "../model/slot.ts";
 import type { Observation } from "./observation.ts";
 
-/** The first problem with `d` in this slot, or undefined when it is valid. */
-export function decisionProblem(d: unknown, obs: Observation): string | undefined {
-  if (typeof d !== "object" || d === null) {
-    return `decide() returned ${d === null ? "null" : typeof d}, not { partition, target }`;
+/** The engine's copy of a decision: one entry per CV. */
+export class DecisionBuffer implements Decision {
+  readonly partition: Int32Array;
+  readonly target: Int32Array;
+  readonly #rawPartition: Float64Array;
+  readonly #rawTarget: Float64Array;
+
+  constructor(cvs: number) {
+    this.partition = new Int32Array(cvs);
+    this.target = new Int32Array(cvs);
+    this.#rawPartition = new Float64Array(cvs);
+    this.#rawTarget = new Float64Array(cvs);
   }
-  const { partition, target } = d as Partial<Decision>;
-  const I = obs.cvCount;
-  for (const [name, arr] of [["partition", partition], ["target", target]] as const) {
-    if (!arr || typeof arr !== "object" || typeof (arr as ArrayLike<number>).length !== "number") {
-      return `decide() returned no "${name}" array`;
+
+  /**
+   * Copies `d` in and checks it against `obs` (an observation of the
+   * engine's state); returns the first problem, or undefined when it is valid.
+   */
+  take(d: unknown, obs: Observation): string | undefined {
+    if (typeof d !== "object" || d === null) {
+      return `decide() returned ${d === null ? "null" : typeof d}, not { partition, target }`;
     }
-    if (arr.length < I) return `"${name}" has ${arr.length} entries for ${I} client vehicles`;
+    const I = obs.cvCount;
+    const raw = { partition: this.#rawPartition, target: this.#rawTarget };
+    for (const name of ["partition", "target"] as const) {
+      const arr = (d as Partial<Record<string, unknown>>)[name] as ArrayLike<unknown> | undefined;
+      if (!arr || typeof arr !== "object" || typeof arr.length !== "number") {
+        return `decide() returned no "${name}" array`;
+      }
+      if (arr.length !== I) {
+        return `"${name}" has ${arr.length} entries for ${I} client vehicles; give exactly one per CV`;
+      }
+      const out = raw[name];
+      for (let i = 0; i < I; i++) out[i] = Number(arr[i]);
+    }
+    const problem = decisionProblem(raw, obs);
+    if (problem) return problem;
+    this.partition.set(raw.partition);
+    this.target.set(raw.target);
+    return undefined;
   }
+}
+
+/** The first problem with the values of `d` in this slot (inactive CVs are free), or undefined. */
+function decisionProblem(d: Decision, obs: Observation): string | undefined {
+  const { partition, target } = d;
+  const I = obs.cvCount;
   const J = obs.nodeCount;
   const active = obs.state.cvActive;
   for (let i = 0; i < I; i++) {
     if (!active[i]) continue;
-    const phi = partition![i];
-    const node = target![i];
+    const phi = partition[i];
+    const node = target[i];
     const t = obs.table(i);
     if (!Number.isInteger(phi) || phi < 1 || phi > t.L + 1) {
       return `cv${

@@ -76,9 +76,10 @@ async function trace(o: ConformanceOptions, episodes: number[], seed?: number): 
   return out;
 }
 
-/** Copies of every array of the state and the tables' values, to compare after `decide`. */
+/** Every value of the observation's state and tables, to compare after `decide`. */
 function snapshot(env: Env): string {
-  const s = env.state as unknown as Record<string, unknown>;
+  // The observation's copy of the state: the engine's own state is out of a policy's reach.
+  const s = env.observation.state as unknown as Record<string, unknown>;
   const arrays = Object.entries(s).map(([k, v]) =>
     `${k}=${ArrayBuffer.isView(v) ? Array.from(v as Float64Array).join(",") : v}`
   );
@@ -188,7 +189,12 @@ export function runPolicyConformance(o: ConformanceOptions): void {
   test("inactive-vehicles", "vehicles absent from the system are handled", async () => {
     await drive(o, [1, 2], (env, decide) => {
       // CV 2 is out of the system in odd slots (as a SUMO vehicle is outside the trace).
-      if (env.observation.slot % 2 === 1) (env.state as { cvActive: Uint8Array }).cvActive[1] = 0;
+      if (env.observation.slot % 2 === 1) {
+        // The engine's state and the policy's copy of it, as a vehicle's absence sets both.
+        for (const st of [env.state, env.observation.state]) {
+          (st as { cvActive: Uint8Array }).cvActive[1] = 0;
+        }
+      }
       return decide(); // the step then refuses an invalid decision for an active CV
     }, (step) => {
       for (const d of step.delayS) assert.ok(Number.isFinite(d));

@@ -86,3 +86,33 @@ Deno.test("CLI: a bad plugin exits 2", async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /no_create\.ts: not a valid policy plugin/);
 });
+
+Deno.test("a plugin that writes into its state and tables changes nobody's results", async () => {
+  const text = (policies: string) =>
+    `name: iso\ntime: { episodes: 2, slots: 8 }\npolicy: [${policies}]\n`;
+  const file = await tempScenario(text(`{ use: ${FIX}vandal.ts }, greedy, rsu`));
+  const report = await runScenario(await loadScenario(file));
+  const [vandal, greedy, rsu] = report.results.map((r) => r.aggregates);
+  const alone = await runScenario(await loadScenario(await tempScenario(text("greedy, rsu"))));
+  assert.deepEqual(greedy, alone.results[0].aggregates, "greedy after the vandal");
+  assert.deepEqual(vandal, rsu, "the vandal decides as rsu and scores exactly as rsu");
+  assert.ok(vandal.meanDelayS > 1, `${vandal.meanDelayS}`);
+});
+
+Deno.test("clearing the activity flags does not disable the decision check", async () => {
+  const e = await runWith(`${FIX}vandal.ts, params: { lie: true }`);
+  assert.ok(e instanceof UserError);
+  assert.match(
+    e.message,
+    /^policy "vandal" returned an invalid decision: cv1 \(alexnet, L = 11\) got partition 999/,
+  );
+});
+
+Deno.test("a decision with more entries than client vehicles is refused", async () => {
+  const e = await runWith(`${FIX}vandal.ts, params: { extra: 2 }`);
+  assert.ok(e instanceof UserError);
+  assert.match(
+    e.message,
+    /"partition" has 9 entries for 7 client vehicles; give exactly one per CV/,
+  );
+});
