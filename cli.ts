@@ -31,7 +31,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 async function registryWith(plugins: string[] = []): Promise<PolicyRegistry> {
   const r = defaultRegistry();
-  for (const p of plugins) r.register(await loadPlugin(p, Deno.cwd()));
+  for (const p of plugins) r.registerPlugin(await loadPlugin(p, Deno.cwd()), p);
   return r;
 }
 
@@ -64,6 +64,7 @@ export function program(): Command {
       collect,
     )
     .option("--checkpoint <dir>", "checkpoint directory for a learning policy")
+    .option("--trust-plugins", "run plugins in-process with the CLI's permissions (no sandbox)")
     .option("--no-csv", "write only summary.json and comparison.csv")
     .option("-q, --quiet", "print nothing but errors")
     .action(async (file, opts) => {
@@ -90,6 +91,7 @@ export function program(): Command {
     .option("--checkpoint-every <n>", "full checkpoint every n episodes", integer(1))
     .option("-s, --seed <n>", "scenario seed", integer(0))
     .option("--param <key=value>", "override a policy parameter, JSON value (repeatable)", collect)
+    .option("--trust-plugins", "run a plugin learner in-process with the CLI's permissions")
     .option("-q, --quiet", "no progress bar")
     .action(async (file, opts) => {
       await trainCommand(file, { ...opts, registry: await registryWith(opts.plugin) });

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { UserError } from "../engine/errors.ts";
 import type { PolicyDefinition } from "../engine/sim/policy.ts";
 import { exhaustive } from "../policies/exhaustive.ts";
 import { genetic } from "../policies/genetic.ts";
@@ -20,11 +21,27 @@ type Entry = { def: PolicyDefinition } | { load: () => Promise<PolicyDefinition>
 /** A mutable id -> definition map. */
 export class PolicyRegistry {
   readonly #entries = new Map<string, Entry>();
+  /** Plugin ids and the modules they came from. */
+  readonly #plugins = new Map<string, string>();
 
   /** Registers a definition (replacing one of the same id). */
   register(def: PolicyDefinition): this {
     this.#entries.set(def.id, { def });
     return this;
+  }
+
+  /** Registers a plugin's definition; its id must not be taken (built-ins cannot be replaced). */
+  registerPlugin(def: PolicyDefinition, source: string): this {
+    if (this.#entries.has(def.id)) {
+      const owner = this.#plugins.get(def.id);
+      throw new UserError(
+        `plugin ${source}: its id "${def.id}" is already taken by ${
+          owner ? `plugin ${owner}` : "a built-in policy"
+        }; give the plugin another id`,
+      );
+    }
+    this.#plugins.set(def.id, source);
+    return this.register(def);
   }
 
   /** Registers a policy whose module is imported on first use. */

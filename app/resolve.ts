@@ -8,7 +8,7 @@ import { didYouMean, type Problem, UserError } from "../engine/errors.ts";
 import type { LoadedScenario } from "../engine/scenario/load.ts";
 import type { Params, PolicyDefinition } from "../engine/sim/policy.ts";
 import { resolveParams } from "./params.ts";
-import { isModulePath, loadPlugin } from "./plugin.ts";
+import { isModulePath, isPlugin, loadPlugin } from "./plugin.ts";
 import type { PolicyRegistry } from "./registry.ts";
 
 /** A policy ready to instantiate. */
@@ -60,8 +60,7 @@ export async function resolvePolicies(
   const out: ResolvedPolicy[] = [];
   for (const ref of refs) {
     let def: PolicyDefinition | undefined;
-    const plugin = isModulePath(ref.use);
-    if (plugin) {
+    if (isModulePath(ref.use)) {
       try {
         def = await loadPlugin(ref.use, loaded.baseDir);
       } catch (e) {
@@ -92,7 +91,7 @@ export async function resolvePolicies(
       label,
       def,
       params,
-      plugin,
+      plugin: isPlugin(def),
       checkpoint: ref.checkpoint ? resolve(loaded.baseDir, ref.checkpoint) : undefined,
     });
   }

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { csvLine } from "../engine/output/csv.ts";
 import { type Aggregates, type EpisodeFigures, Recorder } from "../engine/output/recorder.ts";
@@ -14,7 +15,9 @@ import { VERSION } from "../engine/version.ts";
 import { compileWorld, type World } from "../engine/world.ts";
 import { instantiate, playEpisode } from "./episode.ts";
 import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
-import { resolvePolicies } from "./resolve.ts";
+import type { PluginOptions } from "./plugin.ts";
+import { type ResolvedPolicy, resolvePolicies } from "./resolve.ts";
+import { stage } from "./staging.ts";
 
 /** Options of `runScenario` (the CLI flags of `run`). */
 export interface RunOptions {
@@ -30,6 +33,8 @@ export interface RunOptions {
   writeCsv?: boolean;
   /** Called after each episode of each policy. */
   onEpisode?: (label: string, episode: number, episodes: number) => void;
+  /** How plugins run (default: sandboxed, 10 s per call). */
+  plugins?: PluginOptions;
 }
 
 /** One policy's results. */
@@ -50,18 +55,51 @@ export interface RunReport {
   results: PolicyResult[];
 }
 
-/** Runs every policy of the scenario over the same episodes. */
+/**
+ * Runs every policy of the scenario over the same episodes. With `outDir`,
+ * the results appear there only when every policy has finished (see
+ * `staging.ts`); a failed run leaves the folder as it was.
+ */
 export async function runScenario(loaded: LoadedScenario, o: RunOptions = {}): Promise<RunReport> {
   const registry = o.registry ?? defaultRegistry();
   const policies = await resolvePolicies(loaded, registry, o.policies);
   const seed = o.seed ?? loaded.scenario.seed;
   const episodes = o.episodes ?? loaded.scenario.time.episodes;
   const world = compileWorld(loaded, seed);
+  const staged = o.outDir ? await stage(o.outDir) : undefined;
+  let results: PolicyResult[];
+  try {
+    results = await runAll(policies, world, seed, episodes, o, staged?.dir);
+  } catch (e) {
+    if (!staged) throw e;
+    const kept = await staged.keepFailed();
+    const note = `${o.outDir} is unchanged; the failed run's partial results are in ${kept}`;
+    if (e instanceof UserError) throw new UserError([...e.problems, { message: note }]);
+    console.error(note);
+    throw e;
+  }
+  await staged?.publish();
+  const dirOf = (r: PolicyResult) =>
+    r.dir && o.outDir ? join(o.outDir, relative(staged!.dir, r.dir)) : undefined;
+  for (const r of results) r.dir = dirOf(r);
+  return { outDir: o.outDir, seed, episodes, results };
+}
+
+/** Every policy over the same episodes, results written into `outDir` when given. */
+async function runAll(
+  policies: ResolvedPolicy[],
+  world: World,
+  seed: number,
+  episodes: number,
+  o: RunOptions,
+  outDir: string | undefined,
+): Promise<PolicyResult[]> {
   const results: PolicyResult[] = [];
   const several = policies.length > 1;
   for (const p of policies) {
-    const dir = o.outDir ? (several ? join(o.outDir, p.label) : o.outDir) : undefined;
-    const player = await instantiate(p, world, policies.length === 1 ? o.checkpoint : undefined);
+    const dir = outDir ? (several ? join(outDir, p.label) : outDir) : undefined;
+    const checkpoint = policies.length === 1 ? o.checkpoint : undefined;
+    const player = await instantiate(p, world, { checkpoint, plugins: o.plugins });
     const env = new Env(world);
     const rec = new Recorder(env, o.writeCsv === false ? undefined : dir);
     try {
@@ -87,11 +125,11 @@ export async function runScenario(loaded: LoadedScenario, o: RunOptions = {}): P
     if (dir) await writeSummary(join(dir, "summary.json"), world, seed, episodes, [result]);
     results.push(result);
   }
-  if (o.outDir) {
-    await writeFileAtomic(join(o.outDir, "comparison.csv"), comparisonCsv(results));
-    if (several) await writeSummary(join(o.outDir, "summary.json"), world, seed, episodes, results);
+  if (outDir) {
+    await writeFileAtomic(join(outDir, "comparison.csv"), comparisonCsv(results));
+    if (several) await writeSummary(join(outDir, "summary.json"), world, seed, episodes, results);
   }
-  return { outDir: o.outDir, seed, episodes, results };
+  return results;
 }
 
 async function writeSummary(

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { Recorder } from "../engine/output/recorder.ts";
@@ -33,6 +33,7 @@ import { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";
 import { instantiate, playEpisode, type Player } from "./episode.ts";
 import { resolveParams } from "./params.ts";
+import { pluginOptions } from "./plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
 import { resolvePolicies } from "./resolve.ts";
 
@@ -42,6 +43,8 @@ export interface TrainOptions {
   policy: string;
   /** Registry to resolve it in (default: the built-ins). */
   registry?: PolicyRegistry;
+  /** Run a plugin learner in-process (`--trust-plugins`) rather than in its sandbox. */
+  trustPlugins?: boolean;
   /** Total training episodes (a resumed run stops at the same total). */
   episodes: number;
   /** Training directory. */
@@ -96,7 +99,11 @@ export async function train(
   if (problems.length > 0) throw new UserError(problems.map((p) => ({ message: p.message })));
   const seed = o.seed ?? loaded.scenario.seed;
   const world = compileWorld(loaded, seed);
-  const player = await instantiate({ ...resolved, params, checkpoint: undefined }, world);
+  // A sandboxed learner may write its checkpoints into the training folder only.
+  const player = await instantiate({ ...resolved, params, checkpoint: undefined }, world, {
+    plugins: pluginOptions(loaded.scenario, o.trustPlugins),
+    write: [resolve(o.out)],
+  });
   const inst = player.instance;
   if (!inst.update || !inst.save || !inst.load) {
     inst.dispose?.();

@@ -30,6 +30,8 @@ export interface ScenarioInfo {
   tauS: number;
   /** Lyapunov weight V. */
   V: number;
+  /** The per-slot model's constants (what `Observation.evaluate` uses). */
+  model: ModelParams;
   v2vRangeM: number;
   /** Road extent (m) along the scalar coordinate po of eq. (54), for normalising states. */
   roadFromM: number;
@@ -101,6 +103,7 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     slotsPerEpisode: s.time.slots,
     tauS: s.time.slotS,
     V: s.lyapunov.V,
+    model: params,
     v2vRangeM: s.channel.v2vRangeM,
     roadFromM: mobility.roadFromM,
     roadToM: mobility.roadToM,

@@ -5,6 +5,7 @@
  */
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { comparisonTable, runScenario } from "../run.ts";
+import { pluginOptions } from "../plugin.ts";
 import type { PolicyRegistry } from "../registry.ts";
 
 /** Flags of `run`. */
@@ -16,6 +17,7 @@ export interface RunFlags {
   checkpoint?: string;
   csv?: boolean;
   quiet?: boolean;
+  trustPlugins?: boolean;
   registry: PolicyRegistry;
 }
 
@@ -33,6 +35,7 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
     checkpoint: f.checkpoint,
     registry: f.registry,
     writeCsv: f.csv !== false,
+    plugins: pluginOptions(loaded.scenario, f.trustPlugins),
     onEpisode: tty
       ? (label, e, n) => Deno.stderr.writeSync(enc.encode(`\r${label}: episode ${e}/${n}   `))
       : undefined,

@@ -24,6 +24,7 @@ export interface TrainFlags {
   seed?: number;
   param?: string[];
   quiet?: boolean;
+  trustPlugins?: boolean;
   registry: PolicyRegistry;
 }
 
@@ -63,6 +64,7 @@ export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
     await train(file, {
       policy: f.policy,
       registry: f.registry,
+      trustPlugins: f.trustPlugins,
       episodes: f.episodes,
       out,
       resume: f.resume,

@@ -152,6 +152,14 @@ export const ScenarioSchema = z.strictObject({
     waiting: z.enum(["masked", "literal"]).default("masked").describe("eqs. (11)/(17), A6"),
   }).prefault({}),
   policy: z.union([PolicyRefSchema, z.array(PolicyRefSchema).min(1)]).default("greedy"),
+  sandbox: z.strictObject({
+    trustPlugins: z.boolean().default(false).describe(
+      "run plugins in-process with the CLI's permissions instead of sandboxed (like --trust-plugins)",
+    ),
+    callTimeoutMs: z.int().min(1).max(86_400_000).default(10_000).describe(
+      "time limit of one call of a plugin (decide, observe, update, ...), in milliseconds",
+    ),
+  }).prefault({}),
   output: z.strictObject({
     dir: z.string().optional().describe(
       "defaults to out/<name>, relative to the working directory",
