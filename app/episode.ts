@@ -117,8 +117,7 @@ export function playEpisode(env: Env, player: Player, episode: number, o: PlayOp
   const training = o.training ?? false;
   let slot = 0;
   // Trusted policies are called directly: no closure on the slot loop's hot path.
-  let what = "reset()";
-  const call = <T>(name: string, fn: () => T): T => guard(player, episode, slot, what = name, fn);
+  const call = <T>(what: string, fn: () => T): T => guard(player, episode, slot, what, fn);
   const untrusted = player.untrusted;
   let obs = env.reset({ episode });
   const rng = Rng.stream(env.info.seed, "policy", episode - 1);
@@ -177,7 +176,7 @@ function guard<T>(player: Player, episode: number, slot: number, what: string, f
     if (err instanceof UserError) throw err;
     const e = err as Error;
     if (e instanceof SandboxError) {
-      throw new UserError(`policy "${player.label}" ${e.message} ${where}`);
+      throw new UserError(`policy "${player.label}" (plugin ${e.plugin}) ${e.message} ${where}`);
     }
     throw new UserError(
       `policy "${player.label}" threw ${e?.name ?? "an error"}: ${e?.message ?? err} ${where}`,

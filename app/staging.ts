@@ -68,11 +68,13 @@ export async function stage(outDir: string): Promise<Stage> {
     }
     const foreign = await foreignEntries(out);
     if (foreign.length > 0) {
+      const n = foreign.length;
+      const listed = foreign.slice(0, 3).join(", ") + (n > 3 ? ", ..." : "");
       throw new UserError(
-        `output ${outDir}: it holds ${foreign.length} entr${foreign.length === 1 ? "y" : "ies"} ` +
-          `that are not vecscene results (${foreign.slice(0, 3).join(", ")}${
-            foreign.length > 3 ? ", ..." : ""
-          }); a run replaces its output folder whole: choose an empty or new folder with --out`,
+        `output ${outDir}: it holds ${n} ${
+          n === 1 ? "entry that is not a vecscene result" : "entries that are not vecscene results"
+        } ` +
+          `(${listed}); a run replaces its output folder whole: choose an empty or new folder with --out`,
       );
     }
   }

@@ -21,7 +21,6 @@ import type {
   EpisodeContext,
   Params,
   PolicyContext,
-  PolicyDefinition,
   PolicyInstance,
   SaveOptions,
   StepResult,
@@ -271,14 +270,13 @@ class SandboxedInstance implements PolicyInstance {
       this.update = () => this.#call(OP.UPDATE, "update()") ?? undefined;
     }
     if (hooks.has("stats")) this.stats = () => this.#call(OP.STATS, "stats()") ?? {};
-    // File I/O gets ten times the limit.
+    // File I/O gets ten times the limit; a failure rejects the promise.
+    const io = (op: number, what: string, payload: unknown) =>
+      new Promise<void>((done) => done(void this.#call(op, what, payload, 10)));
     if (hooks.has("save")) {
-      this.save = async (dir, options = {}) =>
-        void this.#call(OP.SAVE, "save()", { dir, options }, 10);
+      this.save = (dir, options = {}) => io(OP.SAVE, "save()", { dir, options });
     }
-    if (hooks.has("load")) {
-      this.load = async (dir) => void this.#call(OP.LOAD, "load()", { dir }, 10);
-    }
+    if (hooks.has("load")) this.load = (dir) => io(OP.LOAD, "load()", { dir });
   }
 
   decide(obs: { state: Readonly<SlotState> }): Decision {

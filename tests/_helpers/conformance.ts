@@ -38,6 +38,8 @@ export interface ConformanceOptions {
   skip?: { reason: string; tests: Check[] }[];
   /** Live tensor count (learning policies): `dispose` must bring it back. */
   tensors?: () => number;
+  /** How the tests name the policy (default: its id). */
+  name?: string;
 }
 
 const SMALL = "name: conformance\nseed: 11\ntime: { slots: 6 }\n" +
@@ -123,7 +125,7 @@ export function runPolicyConformance(o: ConformanceOptions): void {
   const test = (check: Check, what: string, fn: () => void | Promise<void>) => {
     const reason = skipped.get(check);
     Deno.test({
-      name: `conformance [${o.def.id}]: ${what}${reason ? ` (skipped: ${reason})` : ""}`,
+      name: `conformance [${o.name ?? o.def.id}]: ${what}${reason ? ` (skipped: ${reason})` : ""}`,
       ignore: reason !== undefined,
       fn,
     });

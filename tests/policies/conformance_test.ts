@@ -3,6 +3,7 @@
  * example plugins. The learning policies refuse to evaluate untrained
  * weights, so each first trains a small checkpoint here.
  */
+import { loadPlugin } from "../../app/plugin.ts";
 import { HEURISTIC_POLICIES, LEARNING_POLICIES } from "../../app/registry.ts";
 import type { PolicyDefinition } from "../../engine/sim/policy.ts";
 import bandit from "../../plugins/bandit.ts";
@@ -20,6 +21,11 @@ for (const def of HEURISTIC_POLICIES) {
 }
 for (const plugin of [leastDelay, bandit]) {
   runPolicyConformance({ def: plugin as unknown as PolicyDefinition });
+}
+// The same plugins as a user loads them: in their sandboxes.
+for (const path of ["plugins/least_delay.ts", "plugins/bandit.ts"]) {
+  const def = await loadPlugin(path, Deno.cwd());
+  runPolicyConformance({ def, name: `${def.id}, sandboxed` });
 }
 
 for (const id of ["pqmix", "mad2rl"] as const) {
