@@ -101,8 +101,9 @@ export function program(): Command {
     .description("Check scenario files without running them (exit 2 on the first invalid one)")
     .argument("<files...>", "scenario YAML files")
     .option("--plugin <path>", "register a policy module (repeatable)", collect)
+    .option("--trust-plugins", "create plugins in-process with the CLI's permissions")
     .action(async (files, opts) => {
-      await validateCommand(files, await registryWith(opts.plugin));
+      await validateCommand(files, await registryWith(opts.plugin), opts);
     });
 
   cli.command("models")

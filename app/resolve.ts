@@ -20,6 +20,9 @@ export interface ResolvedPolicy {
   plugin: boolean;
   /** Absolute checkpoint directory, when the scenario names one. */
   checkpoint?: string;
+  /** Where the scenario names the policy, and its checkpoint (for located errors). */
+  at?: Problem;
+  checkpointAt?: Problem;
 }
 
 interface Ref {
@@ -93,6 +96,8 @@ export async function resolvePolicies(
       params,
       plugin: isPlugin(def),
       checkpoint: ref.checkpoint ? resolve(loaded.baseDir, ref.checkpoint) : undefined,
+      at: ref.path.length > 0 ? loaded.locate(ref.path) : undefined,
+      checkpointAt: ref.checkpoint ? loaded.locate([...ref.path, "checkpoint"]) : undefined,
     });
   }
   if (problems.length > 0) throw new UserError(problems);

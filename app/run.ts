@@ -16,6 +16,7 @@ import { compileWorld, type World } from "../engine/world.ts";
 import { instantiate, playEpisode } from "./episode.ts";
 import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
 import type { PluginOptions } from "./plugin.ts";
+import { preflight } from "./preflight.ts";
 import { type ResolvedPolicy, resolvePolicies } from "./resolve.ts";
 import { stage } from "./staging.ts";
 
@@ -66,6 +67,7 @@ export async function runScenario(loaded: LoadedScenario, o: RunOptions = {}): P
   const seed = o.seed ?? loaded.scenario.seed;
   const episodes = o.episodes ?? loaded.scenario.time.episodes;
   const world = compileWorld(loaded, seed);
+  await preflight(policies, world, { checkpoint: o.checkpoint });
   const staged = o.outDir ? await stage(o.outDir) : undefined;
   let results: PolicyResult[];
   try {
