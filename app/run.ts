@@ -75,7 +75,8 @@ export async function runScenario(loaded: LoadedScenario, o: RunOptions = {}): P
   } catch (e) {
     if (!staged) throw e;
     const kept = await staged.keepFailed();
-    const note = `${o.outDir} is unchanged; the failed run's partial results are in ${kept}`;
+    const note = `${o.outDir} ${staged.existed ? "is unchanged" : "was not created"}; ` +
+      `the failed run's partial results are in ${kept}`;
     if (e instanceof UserError) throw new UserError([...e.problems, { message: note }]);
     console.error(note);
     throw e;

@@ -54,6 +54,8 @@ export interface Stage {
   publish(): Promise<void>;
   /** Keeps the staged (partial) results as `<out>.failed`; returns that path. */
   keepFailed(): Promise<string>;
+  /** Whether the output folder held earlier results. */
+  readonly existed: boolean;
 }
 
 /** Prepares staging for `outDir`; refuses an output folder that holds other files. */
@@ -80,8 +82,10 @@ export async function stage(outDir: string): Promise<Stage> {
   }
   await Deno.mkdir(parent, { recursive: true });
   const dir = await Deno.makeTempDir({ dir: parent, prefix: `.${name}.staging-` });
+  const existed = await exists(out);
   return {
     dir,
+    existed,
     async publish() {
       const old = `${dir}.old`;
       const had = await exists(out);

@@ -8,6 +8,8 @@ import { parseArgs } from "node:util";
 import { benchEngine } from "./engine.ts";
 import { benchTrace } from "./trace.ts";
 import { benchGemm, benchLearning, benchTfjsKernels } from "./learning.ts";
+import { benchSandbox } from "./sandbox.ts";
+import { benchSoak } from "./soak.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -19,6 +21,8 @@ const SUITES: Suite[] = [
   ["pqmix.", benchLearning],
   ["pqmix.", benchTfjsKernels],
   ["gemm.", benchGemm],
+  ["sandbox.", benchSandbox],
+  ["soak.", benchSoak],
 ];
 
 /** Runs the suites whose figures match `only` and prints them. */

@@ -8,9 +8,9 @@
  * A worker, not a subprocess: the policy contract is synchronous, and a
  * worker shares memory, so a decision is one `Atomics.wait` on a shared
  * buffer (the slot state packed as float64s), which is also how a decision
- * over its time limit is stopped (the worker is terminated). Module imports
- * are not read-checked by Deno, so a plugin can still import code (and
- * JSON) by path; it cannot read files, write, or reach out otherwise.
+ * over its time limit is stopped (the worker is terminated). Deno checks
+ * module imports against the read permission too, so a plugin imports only
+ * from its folder and the project's modules.
  *
  * @module
  */

@@ -76,6 +76,13 @@ function emptyState(shape: Shape): SlotState {
   };
 }
 
+/** Whether `a` holds exactly `n` numbers (the fast path of a decision). */
+function numbers(a: ArrayLike<unknown> | undefined, n: number): boolean {
+  if (!a || a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (typeof a[i] !== "number") return false;
+  return true;
+}
+
 /** Creates the instance, then answers requests until DISPOSE. */
 async function serve(init: Extract<Init, { mode: "create" }>): Promise<void> {
   const v = views(init.sab, init.shape);
@@ -119,13 +126,19 @@ async function serve(init: Extract<Init, { mode: "create" }>): Promise<void> {
         refresh();
         const d = inst.decide(obs) as unknown as Record<string, ArrayLike<number>> | null;
         const I = init.shape.cvs;
-        if (d && d.partition?.length === I && d.target?.length === I) {
-          for (let i = 0; i < I; i++) v.decision[i] = d.partition[i];
-          for (let i = 0; i < I; i++) v.decision[I + i] = d.target[i];
+        if (numbers(d?.partition, I) && numbers(d?.target, I)) {
+          for (let i = 0; i < I; i++) v.decision[i] = d!.partition[i];
+          for (let i = 0; i < I; i++) v.decision[I + i] = d!.target[i];
         } else {
           // A malformed decision goes back as it is, for the engine's check to name.
+          // Arrays of the wrong length go as their length only: that is what gets reported.
           const plain = d && typeof d === "object"
-            ? Object.fromEntries(Object.entries(d).map(([k, a]) => [k, Array.from(a ?? [])]))
+            ? Object.fromEntries(
+              Object.entries(d).map(([k, a]) => [
+                k,
+                a?.length === I ? Array.from(a) : { length: a?.length },
+              ]),
+            )
             : { raw: d === null ? null : typeof d };
           writeJson(v, plain);
         }

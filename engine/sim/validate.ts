@@ -42,7 +42,15 @@ export class DecisionBuffer implements Decision {
         return `"${name}" has ${arr.length} entries for ${I} client vehicles; give exactly one per CV`;
       }
       const out = raw[name];
-      for (let i = 0; i < I; i++) out[i] = Number(arr[i]);
+      for (let i = 0; i < I; i++) {
+        const x = arr[i];
+        if (typeof x !== "number") {
+          return `"${name}" of cv${i + 1} is ${
+            typeof x === "string" ? JSON.stringify(x.slice(0, 20)) : typeof x
+          }, not a number`;
+        }
+        out[i] = x;
+      }
     }
     const problem = decisionProblem(raw, obs);
     if (problem) return problem;

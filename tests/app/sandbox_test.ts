@@ -128,6 +128,23 @@ for (const where of ["create", "reset", "decide"]) {
   }
 }
 
+Deno.test("sandbox: a plugin cannot import a file outside its folder and the project", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vecscene-peek-" });
+  const secret = join(await Deno.makeTempDir(), "secret.json");
+  await Deno.writeTextFile(secret, '{ "secret": 42 }');
+  await Deno.writeTextFile(
+    join(dir, "peek.ts"),
+    `import { definePolicy } from "${new URL("../../mod.ts", import.meta.url).pathname}";\n` +
+      `export default definePolicy({ id: "peek", description: "x", defaults: {}, create: async () => {\n` +
+      `  await import("${secret}", { with: { type: "json" } });\n` +
+      `  return { decide: () => ({ partition: [], target: [] }) };\n} });\n`,
+  );
+  const scenario = await tempScenario(`name: p\npolicy: { use: ${join(dir, "peek.ts")} }\n`);
+  const r = await run([], scenario);
+  assert.equal(r.code, 2);
+  assert.match(r.err, new RegExp(`was refused read access to "${secret}"`));
+});
+
 Deno.test("a plugin cannot take a built-in's id", async () => {
   const r = await run(["--plugin", `${FIX}greedy_clash.ts`, "-p", "greedy"]);
   assert.equal(r.code, 2, r.err);

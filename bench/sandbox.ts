@@ -1,0 +1,46 @@
+/**
+ * The sandbox's cost: microseconds per decision of the example plugin
+ * `least-delay` on the paper's scenario (7 CVs, 5 SVs), in its sandbox and
+ * in-process (`--trust-plugins`), and their difference.
+ *
+ * @module
+ */
+import { instantiate, playEpisode } from "../app/episode.ts";
+import { loadPlugin } from "../app/plugin.ts";
+import { defaultRegistry } from "../app/registry.ts";
+import { resolvePolicies } from "../app/resolve.ts";
+import { parseScenario } from "../engine/scenario/load.ts";
+import { Env } from "../engine/sim/env.ts";
+import { compileWorld } from "../engine/world.ts";
+
+async function usPerSlot(trust: boolean, minMs: number): Promise<number> {
+  const plugin = new URL("../plugins/least_delay.ts", import.meta.url).pathname;
+  const registry = defaultRegistry().registerPlugin(await loadPlugin(plugin, "."), plugin);
+  const loaded = parseScenario("name: bench\npolicy: least-delay\n", "<bench>");
+  const [p] = await resolvePolicies(loaded, registry);
+  const world = compileWorld(loaded);
+  const env = new Env(world);
+  const player = await instantiate(p, world, { plugins: { trust, timeoutMs: 10_000 } });
+  playEpisode(env, player, 1); // warm-up
+  let slots = 0;
+  let e = 2;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) {
+    playEpisode(env, player, e++);
+    slots += world.scenario.time.slots;
+  }
+  const us = ((performance.now() - t0) * 1000) / slots;
+  player.instance.dispose?.();
+  return us;
+}
+
+/** The sandbox figures (`sandbox.*`). */
+export async function benchSandbox(): Promise<Record<string, number>> {
+  const sandboxed = await usPerSlot(false, 2000);
+  const inProcess = await usPerSlot(true, 2000);
+  return {
+    "sandbox.us_per_decision": sandboxed,
+    "sandbox.us_per_decision_in_process": inProcess,
+    "sandbox.us_overhead_per_decision": sandboxed - inProcess,
+  };
+}
