@@ -12,8 +12,14 @@ import { resolveParams } from "../../app/params.ts";
 import { Rng } from "../../engine/rng.ts";
 import { parseScenario } from "../../engine/scenario/load.ts";
 import { Env } from "../../engine/sim/env.ts";
-import type { Decision, Params, PolicyDefinition, StepResult } from "../../engine/sim/policy.ts";
-import { compileWorld } from "../../engine/world.ts";
+import {
+  type Decision,
+  definePolicy,
+  type Params,
+  type PolicyDefinition,
+  type StepResult,
+} from "../../engine/sim/policy.ts";
+import { compileWorld, type World } from "../../engine/world.ts";
 
 /** The suite's checks, by name. */
 export const CHECKS = [
@@ -25,6 +31,7 @@ export const CHECKS = [
   "observation-unchanged",
   "inactive-vehicles",
   "dispose",
+  "isolated",
 ] as const;
 export type Check = typeof CHECKS[number];
 
@@ -45,14 +52,42 @@ export interface ConformanceOptions {
 const SMALL = "name: conformance\nseed: 11\ntime: { slots: 6 }\n" +
   "vehicles: { clients: { count: 3 }, services: { count: 2 } }\n";
 
-async function setUp(o: ConformanceOptions, seed?: number): Promise<{ env: Env; player: Player }> {
+async function setUp(
+  o: ConformanceOptions,
+  seed?: number,
+  before?: (world: World) => Promise<void>,
+): Promise<{ env: Env; player: Player }> {
   const loaded = parseScenario(o.scenario ?? SMALL, "<conformance>");
   const world = compileWorld(loaded, seed ?? loaded.scenario.seed);
+  await before?.(world);
   const { params, problems } = resolveParams(o.def, o.params ?? {});
   assert.deepEqual(problems, [], "the given params must be valid");
   const player = await instantiate({ label: o.def.id, def: o.def, params, plugin: true }, world);
   return { env: new Env(world), player };
 }
+
+/** Writes into everything it is given (state, tables, scenario facts), then decides as `rsu`. */
+const VANDAL = definePolicy({
+  id: "vandal",
+  description: "mutates what it sees",
+  defaults: {},
+  create: (_p, { info }) => {
+    for (const t of info.tables) t.edgeGflop.fill(0);
+    return {
+      decide(obs) {
+        const s = obs.state as unknown as Record<string, Float64Array>;
+        for (const k of ["cvQueueGflop", "rsuQueueGflop", "svQueueGflop", "cvCpuGflops"]) {
+          s[k].fill(7);
+        }
+        for (const t of obs.tables) (t.localGflop as Float64Array).fill(0);
+        return {
+          partition: new Int32Array(obs.cvCount).fill(1),
+          target: new Int32Array(obs.cvCount),
+        };
+      },
+    };
+  },
+}) as unknown as PolicyDefinition;
 
 /** One line per slot: decisions of the CVs and the objective they scored. */
 function record(env: Env): string[] {
@@ -67,8 +102,13 @@ function record(env: Env): string[] {
   return out;
 }
 
-async function trace(o: ConformanceOptions, episodes: number[], seed?: number): Promise<string[]> {
-  const { env, player } = await setUp(o, seed);
+async function trace(
+  o: ConformanceOptions,
+  episodes: number[],
+  seed?: number,
+  before?: (world: World) => Promise<void>,
+): Promise<string[]> {
+  const { env, player } = await setUp(o, seed, before);
   const out = record(env);
   try {
     for (const e of episodes) playEpisode(env, player, e);
@@ -202,6 +242,22 @@ export function runPolicyConformance(o: ConformanceOptions): void {
       for (const d of step.delayS) assert.ok(Number.isFinite(d));
     });
   });
+
+  test(
+    "isolated",
+    "a policy that vandalises its inputs first changes nothing of this one's",
+    async () => {
+      const alone = await trace(o, [1, 2]);
+      const after = await trace(o, [1, 2], undefined, async (world) => {
+        const player = await instantiate(
+          { label: "vandal", def: VANDAL, params: {}, plugin: true },
+          world,
+        );
+        playEpisode(new Env(world), player, 1);
+      });
+      assert.deepEqual(after, alone);
+    },
+  );
 
   test("dispose", "dispose frees everything the instance holds", async () => {
     const before = o.tensors?.();
