@@ -156,6 +156,17 @@ export async function main(args: string[]): Promise<number> {
       console.error(e.message);
       return 2;
     }
+    // The file system refusing a path the user gave (an output folder, a scenario) is theirs to fix.
+    const fs = [
+      Deno.errors.PermissionDenied,
+      Deno.errors.NotADirectory,
+      Deno.errors.IsADirectory,
+      Deno.errors.AlreadyExists,
+    ];
+    if (fs.some((k) => e instanceof k)) {
+      console.error(`vecscene: ${(e as Error).message}`);
+      return 2;
+    }
     throw e;
   }
 }

@@ -80,7 +80,11 @@ export async function stage(outDir: string): Promise<Stage> {
       );
     }
   }
-  await Deno.mkdir(parent, { recursive: true });
+  try {
+    await Deno.mkdir(parent, { recursive: true });
+  } catch (e) {
+    throw new UserError(`output ${outDir}: cannot create its folder: ${(e as Error).message}`);
+  }
   const dir = await Deno.makeTempDir({ dir: parent, prefix: `.${name}.staging-` });
   const existed = await exists(out);
   return {

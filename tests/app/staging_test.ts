@@ -65,3 +65,11 @@ Deno.test("an output folder holding other files is refused before anything runs"
   assert.match(r.err, /holds 1 entry that is not a vecscene result \(notes\.txt\); a run replaces/);
   assert.equal(await Deno.readTextFile(join(out, "notes.txt")), "mine");
 });
+
+Deno.test("an output path under a file is a located error, exit 2", async () => {
+  const file = join(await Deno.makeTempDir(), "a-file");
+  await Deno.writeTextFile(file, "x");
+  const r = await cli(["run", await scenario("greedy"), "-o", join(file, "out"), "-q"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^output .*a-file\/out: cannot create its folder: /);
+});
