@@ -3,7 +3,9 @@
  * the shipped highway checkpoint) and 1,000 training updates of MAD2RL at
  * the paper's sizes (batch 64, two threads), each reporting the live
  * tensor count and the process's resident memory at its start and end.
- * Both stay flat when nothing leaks.
+ * Both stay flat when nothing leaks. Each starts after a warm-up (10
+ * episodes; 100 updates), over which the allocators reach their working
+ * size. `SOAK_SLOTS` and `SOAK_UPDATES` change the counts.
  *
  * @module
  */
@@ -30,12 +32,12 @@ export async function benchSoak(): Promise<Record<string, number>> {
   const world = compileWorld(loaded, 3);
   const env = new Env(world);
   const player = await instantiate(p, world);
-  playEpisode(env, player, 1); // warm-up: backend and cached weight views
+  for (let e = 1; e <= 10; e++) playEpisode(env, player, 1_000 + e); // warm-up
   out["soak.decide_tensors_start"] = tf.memory().numTensors;
   out["soak.decide_rss_mb_start"] = rssMb();
-  const slots = 10_000;
+  const slots = Number(Deno.env.get("SOAK_SLOTS") ?? 10_000);
   const T = world.scenario.time.slots;
-  for (let e = 2; e <= 1 + Math.ceil(slots / T); e++) playEpisode(env, player, e);
+  for (let e = 1; e <= Math.ceil(slots / T); e++) playEpisode(env, player, e);
   out["soak.decide_tensors_end"] = tf.memory().numTensors;
   out["soak.decide_rss_mb_end"] = rssMb();
   player.instance.dispose?.();
@@ -44,10 +46,12 @@ export async function benchSoak(): Promise<Record<string, number>> {
   const buffer = filledBuffer(rng, 512);
   const learner = paperLearner("diffusion");
   learner.parallel = new TwoThreadUpdate(learner, 7, 64);
-  for (let k = 0; k < 5; k++) learner.update(buffer, 64, rng); // warm-up
+  for (let k = 0; k < 100; k++) learner.update(buffer, 64, rng); // warm-up
   out["soak.update_tensors_start"] = tf.memory().numTensors;
   out["soak.update_rss_mb_start"] = rssMb();
-  for (let k = 0; k < 1_000; k++) learner.update(buffer, 64, rng);
+  for (let k = 0; k < Number(Deno.env.get("SOAK_UPDATES") ?? 1_000); k++) {
+    learner.update(buffer, 64, rng);
+  }
   out["soak.update_tensors_end"] = tf.memory().numTensors;
   out["soak.update_rss_mb_end"] = rssMb();
   learner.dispose();
