@@ -144,6 +144,8 @@ export class Env extends Emitter<EnvEvents> {
   #state!: SlotState;
   /** The copy of `#state` that policies see. */
   #view!: SlotState;
+  #block!: StateBlock;
+  #viewBlock!: StateBlock;
   #model!: SlotModel;
   #detail!: SlotDetail;
   #index!: NeighbourIndex;
@@ -166,30 +168,16 @@ export class Env extends Emitter<EnvEvents> {
     this.#world = world;
     const { cvCount: I, svCount: S } = world.info;
     const K = world.tables.length;
-    const f64 = (n: number) => new Float64Array(n);
-    this.#state = {
-      episode: 0,
-      slot: 0,
-      cvType: new Int32Array(I),
-      cvActive: new Uint8Array(I),
-      cvX: f64(I),
-      cvY: f64(I),
-      cvRoadM: f64(I),
-      cvCpuGflops: f64(I),
-      cvTxPowerW: f64(I).fill(world.cvTxPowerW),
-      cvQueueGflop: f64(I),
-      svX: f64(S),
-      svY: f64(S),
-      svRoadM: f64(S),
-      svActive: new Uint8Array(S),
-      svCpuGflops: f64(S),
-      svQueueGflop: f64(S),
+    const fixed = {
       rsuX: world.mobility.rsuX,
       rsuY: world.mobility.rsuY,
       rsuCpuGflops: world.scenario.rsu.cpuGflops,
-      rsuQueueGflop: f64(K),
+      cvTxPowerW: world.cvTxPowerW,
     };
-    this.#view = copyState(this.#state);
+    this.#block = new StateBlock(I, S, K, fixed);
+    this.#viewBlock = new StateBlock(I, S, K, fixed);
+    this.#state = this.#block.state;
+    this.#view = this.#viewBlock.state;
     this.#model = new SlotModel(world.params, world.tables, S);
     this.#detail = new SlotDetail(I, S, K);
     this.#index = new NeighbourIndex(world.params.v2vRangeM);
@@ -197,7 +185,7 @@ export class Env extends Emitter<EnvEvents> {
     this.#observation = new Observation(this.#view, tables, this.#model, this.#index);
     this.#trusted = new Observation(this.#state, world.tables, this.#model, this.#index);
     this.#decision = new DecisionBuffer(I);
-    this.#delay = f64(I);
+    this.#delay = new Float64Array(I);
   }
 
   /** The engine's live state of the current slot (read-only for observers). */
@@ -279,7 +267,7 @@ export class Env extends Emitter<EnvEvents> {
     const truncated = this.#slot + 1 >= w.scenario.time.slots;
     if (truncated) {
       this.#trajectories = undefined;
-      refreshState(this.#view, s);
+      this.#viewBlock.copyFrom(this.#block);
       this.emit("episodeEnd", { episode: this.#episode });
     } else {
       this.#moveTo(this.#slot + 1);
@@ -319,43 +307,71 @@ export class Env extends Emitter<EnvEvents> {
     s.slot = t;
     this.#trajectories!.positions(t, s);
     this.#index.rebuild(s.svX, s.svY, s.svActive);
-    refreshState(this.#view, s);
+    this.#viewBlock.copyFrom(this.#block);
     this.#observation.episode = this.#trusted.episode = this.#episode;
     this.#observation.slot = this.#trusted.slot = t + 1;
   }
 }
 
-/** A deep copy of a slot state (fresh arrays). */
-function copyState(s: SlotState): SlotState {
-  const out = { ...s };
-  for (const [k, v] of Object.entries(s)) {
-    if (ArrayBuffer.isView(v)) (out as Record<string, unknown>)[k] = (v as Float64Array).slice();
-  }
-  return out;
-}
+/**
+ * A slot state whose arrays are views of three buffers (float64, int32,
+ * uint8), so that the policies' copy is refreshed with three copies per
+ * slot, whatever the number of vehicles.
+ */
+class StateBlock {
+  readonly state: SlotState;
+  readonly #f64: Float64Array;
+  readonly #i32: Int32Array;
+  readonly #u8: Uint8Array;
 
-/** Overwrites `view` with the values of `s` (same shapes). */
-function refreshState(view: SlotState, s: SlotState): void {
-  view.episode = s.episode;
-  view.slot = s.slot;
-  view.rsuX = s.rsuX;
-  view.rsuY = s.rsuY;
-  view.rsuCpuGflops = s.rsuCpuGflops;
-  view.cvType.set(s.cvType);
-  view.cvActive.set(s.cvActive);
-  view.cvX.set(s.cvX);
-  view.cvY.set(s.cvY);
-  view.cvRoadM.set(s.cvRoadM);
-  view.cvCpuGflops.set(s.cvCpuGflops);
-  view.cvTxPowerW.set(s.cvTxPowerW);
-  view.cvQueueGflop.set(s.cvQueueGflop);
-  view.svX.set(s.svX);
-  view.svY.set(s.svY);
-  view.svRoadM.set(s.svRoadM);
-  view.svActive.set(s.svActive);
-  view.svCpuGflops.set(s.svCpuGflops);
-  view.svQueueGflop.set(s.svQueueGflop);
-  view.rsuQueueGflop.set(s.rsuQueueGflop);
+  constructor(
+    I: number,
+    S: number,
+    K: number,
+    fixed: { rsuX: number; rsuY: number; rsuCpuGflops: number; cvTxPowerW: number },
+  ) {
+    this.#f64 = new Float64Array(6 * I + 5 * S + K);
+    this.#i32 = new Int32Array(I);
+    this.#u8 = new Uint8Array(I + S);
+    let off = 0;
+    const f64 = (n: number) => this.#f64.subarray(off, off += n);
+    this.state = {
+      episode: 0,
+      slot: 0,
+      cvType: this.#i32,
+      cvActive: this.#u8.subarray(0, I),
+      cvX: f64(I),
+      cvY: f64(I),
+      cvRoadM: f64(I),
+      cvCpuGflops: f64(I),
+      cvTxPowerW: f64(I).fill(fixed.cvTxPowerW),
+      cvQueueGflop: f64(I),
+      svX: f64(S),
+      svY: f64(S),
+      svRoadM: f64(S),
+      svActive: this.#u8.subarray(I),
+      svCpuGflops: f64(S),
+      svQueueGflop: f64(S),
+      rsuX: fixed.rsuX,
+      rsuY: fixed.rsuY,
+      rsuCpuGflops: fixed.rsuCpuGflops,
+      rsuQueueGflop: f64(K),
+    };
+  }
+
+  /** Overwrites this state with `other`'s values (same shapes). */
+  copyFrom(other: StateBlock): void {
+    this.#f64.set(other.#f64);
+    this.#i32.set(other.#i32);
+    this.#u8.set(other.#u8);
+    const s = this.state;
+    const o = other.state;
+    s.episode = o.episode;
+    s.slot = o.slot;
+    s.rsuX = o.rsuX;
+    s.rsuY = o.rsuY;
+    s.rsuCpuGflops = o.rsuCpuGflops;
+  }
 }
 
 /** Options of {@linkcode openEnv}. */

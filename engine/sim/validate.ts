@@ -42,6 +42,11 @@ export class DecisionBuffer implements Decision {
         return `"${name}" has ${arr.length} entries for ${I} client vehicles; give exactly one per CV`;
       }
       const out = raw[name];
+      const bigint = arr instanceof BigInt64Array || arr instanceof BigUint64Array;
+      if (ArrayBuffer.isView(arr) && !(arr instanceof DataView) && !bigint) {
+        out.set(arr as unknown as ArrayLike<number>); // a typed array holds numbers: one native copy
+        continue;
+      }
       for (let i = 0; i < I; i++) {
         const x = arr[i];
         if (typeof x !== "number") {
