@@ -22,16 +22,52 @@ export function formatProblem(p: Problem): string {
   return `${at}: ${p.message}`;
 }
 
+/** At most this many problems are listed in an error's message (all stay in `problems`). */
+export const MAX_LISTED_PROBLEMS = 50;
+
 /** An error the user can fix; carries one or more located problems. */
 export class UserError extends Error {
   readonly problems: Problem[];
 
   constructor(problems: Problem[] | string) {
     const list = typeof problems === "string" ? [{ message: problems }] : problems;
-    super(list.map(formatProblem).join("\n"));
+    const lines = list.slice(0, MAX_LISTED_PROBLEMS).map(formatProblem);
+    if (list.length > MAX_LISTED_PROBLEMS) {
+      lines.push(`... and ${list.length - MAX_LISTED_PROBLEMS} more problem(s)`);
+    }
+    super(lines.join("\n"));
     this.name = "UserError";
     this.problems = list;
   }
+}
+
+/** At most this many characters of user text are echoed in a message. */
+export const MAX_ECHO = 80;
+
+/** `text` cut to `max` characters, the cut marked with an ellipsis. */
+export function shorten(text: string, max: number = MAX_ECHO): string {
+  if (text.length <= max) return text;
+  let cut = max - 1;
+  // Do not split a surrogate pair.
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut--;
+  return `${text.slice(0, cut)}…`;
+}
+
+/**
+ * User text for a message: shortened to {@linkcode MAX_ECHO} characters and
+ * JSON-quoted, so that control characters and line breaks stay visible and a
+ * message stays on one line.
+ *
+ * @example
+ * ```ts
+ * import { quote } from "./errors.ts";
+ * console.assert(quote("greedyy") === '"greedyy"');
+ * console.assert(quote("x".repeat(1000)).length === 82);
+ * ```
+ */
+export function quote(text: string, max: number = MAX_ECHO): string {
+  return JSON.stringify(shorten(text, max));
 }
 
 /** Edit distance with adjacent transpositions (optimal string alignment). */
@@ -54,23 +90,30 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** Words longer than this are not typos of a short name: no edit-distance search. */
+const MAX_TYPO_LENGTH = 64;
+
 /** The closest candidate to `word`, if it is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_TYPO_LENGTH) return undefined;
+  const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestD = Infinity;
   const w = word.toLowerCase();
   for (const c of candidates) {
+    // The distance is at least the difference in length: skip hopeless candidates.
+    if (Math.abs(c.length - word.length) > limit) continue;
     const d = editDistance(w, c.toLowerCase());
     if (d < bestD) {
       bestD = d;
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= limit ? best : undefined;
 }
 
 /** ` (did you mean "x"?)` or the empty string. */
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const c = closest(word, candidates);
-  return c === undefined ? "" : ` (did you mean "${c}"?)`;
+  return c === undefined ? "" : ` (did you mean ${quote(c)}?)`;
 }

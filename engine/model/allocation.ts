@@ -1,7 +1,8 @@
 /**
  * RSU CPU allocation among DNN-type containers: problem P3 (MODEL.md
  * eq. (44)) solved by KKT conditions (49)-(52) and bisection on the
- * capacity equation (53), with the edge cases of A8.
+ * capacity equation (53), with the edge cases of A8; at V = 0, the split by
+ * work of A24.
  *
  * @module
  */
@@ -103,20 +104,54 @@ export function allocateRsu(
     return out;
   }
   // At eta_hi every term is at most sqrt(Gamma_k) * capacity / sum sqrt(Gamma): the sum fits.
-  let lo = etaLo;
-  let hi = etaLo + (sqrtSum * sqrtSum) / (capacity * capacity);
+  const span = (sqrtSum * sqrtSum) / (capacity * capacity);
+  // eta = base + x. When eta* lies so close to eta_lo that eta - Q_k tau would lose most of
+  // its digits (or all: eta_lo + span rounds to eta_lo when V is small against f^rsu,max^2 tau),
+  // bisect on x = eta - eta_lo, with the gaps eta_lo - Q_k tau >= 0 taken first.
+  const base = span > 1e-8 * etaLo ? 0 : etaLo;
+  const term = (k: number, x: number) => Math.sqrt(gammas[k] / ((base - queues[k] * tauS) + x));
+  const demandAt = (x: number): number => {
+    let s = 0;
+    for (let k = 0; k < K; k++) if (gammas[k] > 0) s += term(k, x);
+    return s;
+  };
+  let lo = etaLo - base;
+  let hi = lo + span;
   for (let it = 0; it < ITERATIONS && hi - lo > 1e-15 * hi; it++) {
     const mid = 0.5 * (lo + hi);
-    if (demand(mid) > capacity) lo = mid;
+    if (demandAt(mid) > capacity) lo = mid;
     else hi = mid;
   }
   let used = 0;
   for (let k = 0; k < K; k++) {
-    out[k] = gammas[k] > 0 ? Math.sqrt(gammas[k] / (hi - queues[k] * tauS)) : 0;
+    out[k] = gammas[k] > 0 ? term(k, hi) : 0;
     used += out[k];
   }
   // Complementary slackness (52): the whole capacity is used; remove rounding drift.
   const scale = capacity / used;
   for (let k = 0; k < K; k++) out[k] *= scale;
+  return out;
+}
+
+/**
+ * Shares proportional to each container's work this slot, MODEL.md A24 (the
+ * allocation at V = 0): f_k = f^rsu,max W_k / sum W with W_k = Q_k^rsu + A_k
+ * (backlog plus this slot's arrivals), written into `out`; an equal split
+ * when there is no work at all (as A8). Every container with work then
+ * drains in the same time, sum W / f^rsu,max, and gets a positive share.
+ *
+ * @param work W_k (GFLOP), all >= 0
+ * @param capacity f^rsu,max (GFLOP/s)
+ */
+export function allocateByWork(
+  work: ArrayLike<number>,
+  capacity: number,
+  out: Float64Array,
+): Float64Array {
+  const K = work.length;
+  let total = 0;
+  for (let k = 0; k < K; k++) total += work[k];
+  if (!(total > 0)) return out.fill(capacity / K);
+  for (let k = 0; k < K; k++) out[k] = capacity * (work[k] / total);
   return out;
 }

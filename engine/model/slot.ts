@@ -7,7 +7,7 @@
  */
 import type { DnnTable } from "../dnn/layers.ts";
 import { counterUniform } from "../rng.ts";
-import { allocateRsu, gamma, type GammaForm } from "./allocation.ts";
+import { allocateByWork, allocateRsu, gamma, type GammaForm } from "./allocation.ts";
 import { type LinkBudget, type PathLoss, rateBps, rayleighPower } from "./channel.ts";
 
 /** Waiting-time masking of eqs. (11), (17) (MODEL.md A6). */
@@ -112,6 +112,7 @@ export class SlotModel {
   readonly #rsuArr: Float64Array;
   readonly #rsuCount: Int32Array;
   readonly #gammas: Float64Array;
+  readonly #work: Float64Array;
   readonly #shares: Float64Array;
   readonly #svArr: Float64Array;
 
@@ -122,12 +123,41 @@ export class SlotModel {
     this.#rsuArr = new Float64Array(K);
     this.#rsuCount = new Int32Array(K);
     this.#gammas = new Float64Array(K);
+    this.#work = new Float64Array(K);
     this.#shares = new Float64Array(K);
     this.#svArr = new Float64Array(svs);
   }
 
   get params(): ModelParams {
     return this.#p;
+  }
+
+  /**
+   * F(t): the KKT shares of (48), (51)-(53); at V = 0 the split by work of
+   * MODEL.md A24, also used in a slot where V > 0 is so small that floating
+   * point cannot resolve (51) (Gamma_k underflows: a share comes out 0 for a
+   * container with offloaders, or not finite), so every delay (9), (11) stays
+   * finite.
+   */
+  #allocate(s: SlotState, rsuArr: Float64Array, shares: Float64Array) {
+    const p = this.#p;
+    const K = this.#tables.length;
+    const count = this.#rsuCount;
+    if (p.V > 0) {
+      for (let k = 0; k < K; k++) {
+        this.#gammas[k] = gamma(p.gamma, p.V, count[k], rsuArr[k], s.rsuQueueGflop[k]);
+      }
+      allocateRsu(this.#gammas, s.rsuQueueGflop, s.rsuCpuGflops, p.tauS, shares);
+      let usable = true;
+      for (let k = 0; k < K; k++) {
+        usable &&= Number.isFinite(shares[k]) && (count[k] > 0 ? shares[k] > 0 : shares[k] >= 0);
+      }
+      if (usable) return;
+    }
+    // MODEL.md A24: W_k = Q_k^rsu + A_k (the arrivals of (10)).
+    const work = this.#work;
+    for (let k = 0; k < K; k++) work[k] = s.rsuQueueGflop[k] + rsuArr[k];
+    allocateByWork(work, s.rsuCpuGflops, shares);
   }
 
   /** Distance (m) from CV `i` to node `node` (0 = RSU). */
@@ -183,11 +213,7 @@ export class SlotModel {
         count[s.cvType[i]]++;
       } else svArr[node - 1] += t.edgeGflop[phi];
     }
-    // F(t) from (48), (51)-(53).
-    for (let k = 0; k < K; k++) {
-      this.#gammas[k] = gamma(p.gamma, p.V, count[k], rsuArr[k], s.rsuQueueGflop[k]);
-    }
-    allocateRsu(this.#gammas, s.rsuQueueGflop, s.rsuCpuGflops, p.tauS, shares);
+    this.#allocate(s, rsuArr, shares);
 
     // Literal (unmasked) waiting charges every CV the other offloaders' wait (A6).
     let svWaitAll = 0;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from "zod";
-import { didYouMean } from "../errors.ts";
+import { didYouMean, quote, shorten } from "../errors.ts";
 
 /** A problem at a path inside the scenario document. */
 export interface PathProblem {
@@ -62,13 +62,20 @@ export function keysAt(schema: AnySchema, path: readonly (string | number)[]): s
   return [...out];
 }
 
+/** A number as written in messages: exponent form from a million up (`1e12`, not `1000000000000`). */
+function showNumber(n: number | bigint): string {
+  if (typeof n === "bigint" || !Number.isFinite(n) || Math.abs(n) < 1e6) return String(n);
+  return n.toExponential().replace("e+", "e");
+}
+
 function show(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return quote(v);
+  if (typeof v === "number") return showNumber(v);
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  return String(v);
+  return shorten(String(v));
 }
 
 /** The last key of a path with any trailing indices: `cpuGflops[0]`. */
@@ -76,10 +83,30 @@ function lastKey(path: readonly PropertyKey[]): string {
   let i = path.length - 1;
   let suffix = "";
   while (i >= 0 && typeof path[i] === "number") suffix = `[${String(path[i--])}]` + suffix;
-  return i < 0 ? `scenario${suffix}` : String(path[i]) + suffix;
+  return i < 0 ? `scenario${suffix}` : shorten(String(path[i])) + suffix;
 }
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
+
+/** The types a union's branches expected at their root, nested unions included. */
+function rootKinds(errs: readonly z.core.$ZodIssue[]): string[] {
+  return errs.filter((e) => e.path.length === 0).flatMap((e) =>
+    e.code === "invalid_type"
+      ? [e.expected as string]
+      : e.code === "invalid_union"
+      ? rootKinds(e.errors.flat())
+      : []
+  );
+}
+
+/** Whether an issue of a union's branch says the value has the wrong type altogether. */
+function failsAtRoot(e: z.core.$ZodIssue): boolean {
+  if (e.path.length > 0) return false;
+  if (e.code === "invalid_type") return true;
+  // A nested union none of whose branches takes the value's type.
+  return e.code === "invalid_union" && !("discriminator" in e && e.discriminator) &&
+    e.errors.length > 0 && e.errors.every((errs) => errs.some(failsAtRoot));
+}
 
 /** Converts zod issues into path problems. */
 export function explainIssues(schema: AnySchema, issues: readonly Issue[]): PathProblem[] {
@@ -99,7 +126,7 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
         out.push({
           path: [...path, key],
           atKey: true,
-          message: `unknown key "${key}" in ${lastKey(path)}${
+          message: `unknown key ${quote(key)} in ${lastKey(path)}${
             didYouMean(key, keysAt(schema, path))
           }`,
         });
@@ -114,23 +141,42 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
       return;
     case "too_small":
     case "too_big": {
-      const op = issue.code === "too_small"
-        ? (issue.inclusive ? ">=" : ">")
-        : (issue.inclusive ? "<=" : "<");
-      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+      const small = issue.code === "too_small";
+      const bound = showNumber(small ? issue.minimum : issue.maximum);
+      const op = small ? (issue.inclusive ? ">=" : ">") : (issue.inclusive ? "<=" : "<");
+      const input = issue.input;
       const what = issue.origin === "array"
-        ? `must have ${issue.code === "too_small" ? "at least" : "at most"} ${bound} item(s)`
+        ? `must have ${small ? "at least" : "at most"} ${bound} item(s)`
         : issue.origin === "string"
-        ? `must not be empty`
-        : `must be ${op} ${bound} (got ${show(issue.input)})`;
+        ? (small && bound === "1"
+          ? "must not be empty"
+          : `must have ${small ? "at least" : "at most"} ${bound} characters` +
+            (typeof input === "string" ? ` (got ${input.length})` : ""))
+        : `must be ${op} ${bound} (got ${show(input)})`;
       out.push({ path, message: `${lastKey(path)} ${what}` });
+      return;
+    }
+    case "invalid_key": {
+      // A record key the key schema refuses (a name too long): point at the key.
+      const key = String(path[path.length - 1]);
+      const parent = lastKey(path.slice(0, -1));
+      const long = issue.issues.find((e) => e.code === "too_big" && e.origin === "string");
+      out.push({
+        path,
+        atKey: true,
+        message: long
+          ? `the key ${quote(key)} in ${parent} must have at most ${
+            showNumber((long as { maximum: number }).maximum)
+          } characters (got ${key.length})`
+          : `the key ${quote(key)} is not allowed in ${parent}`,
+      });
       return;
     }
     case "invalid_value": {
       const allowed = issue.values.map(String);
       out.push({
         path,
-        message: `${lastKey(path)} must be one of ${allowed.map((v) => `"${v}"`).join(", ")}, ` +
+        message: `${lastKey(path)} must be one of ${allowed.map((v) => quote(v)).join(", ")}, ` +
           `got ${show(issue.input)}${didYouMean(String(issue.input), allowed)}`,
       });
       return;
@@ -156,17 +202,11 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
       // Report the branch that came closest: fewest issues, not failing at its root.
       const branches = issue.errors.map((errs) => ({
         errs,
-        score: errs.length +
-          (errs.some((e) => e.path.length === 0 && e.code === "invalid_type") ? 1000 : 0),
+        score: errs.length + (errs.some(failsAtRoot) ? 1000 : 0),
       }));
       branches.sort((a, b) => a.score - b.score);
       if (branches.length === 0 || branches[0].score >= 1000) {
-        const kinds = [
-          ...new Set(
-            issue.errors.flat().filter((e) => e.path.length === 0 && e.code === "invalid_type")
-              .map((e) => (e as { expected: string }).expected),
-          ),
-        ];
+        const kinds = [...new Set(rootKinds(issue.errors.flat()))];
         out.push({
           path,
           message: `${lastKey(path)}: expected ${kinds.join(" or ")}, got ${show(issue.input)}`,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { didYouMean } from "../errors.ts";
+import { didYouMean, quote, shorten } from "../errors.ts";
 import { buildTable, LayerShapeError } from "../dnn/layers.ts";
 import { BUILTIN_MODELS } from "../dnn/zoo.ts";
 import { worstRsuDistanceM } from "../mobility/highway.ts";
@@ -26,7 +26,8 @@ function checkDnn(s: Scenario): PathProblem[] {
       out.push({
         path: ["dnn", "custom", name],
         atKey: true,
-        message: `custom model "${name}" would shadow the built-in model of that name; rename it`,
+        message: `custom model ${quote(name)} would shadow the built-in model of that name; ` +
+          "rename it",
       });
     }
     try {
@@ -35,7 +36,7 @@ function checkDnn(s: Scenario): PathProblem[] {
       if (!(e instanceof LayerShapeError)) throw e;
       out.push({
         path: ["dnn", "custom", name, "layers", ...e.path],
-        message: `model "${name}": ${e.message}`,
+        message: `model ${quote(name)}: ${e.message}`,
       });
     }
   }
@@ -44,12 +45,13 @@ function checkDnn(s: Scenario): PathProblem[] {
     if (!known.includes(name)) {
       out.push({
         path: ["dnn", "models", i],
-        message: `unknown DNN model "${name}"${didYouMean(name, known)}; built-in models are ` +
+        message:
+          `unknown DNN model ${quote(name)}${didYouMean(name, known)}; built-in models are ` +
           `${Object.keys(BUILTIN_MODELS).join(", ")}, others go under dnn.custom`,
       });
     }
     if (seen.has(name)) {
-      out.push({ path: ["dnn", "models", i], message: `"${name}" is listed twice` });
+      out.push({ path: ["dnn", "models", i], message: `${quote(name)} is listed twice` });
     }
     seen.add(name);
   });
@@ -64,7 +66,7 @@ function checkMix(s: Scenario): PathProblem[] {
     models.includes(name) ? [] : [{
       path,
       atKey: path[path.length - 2] === "weights",
-      message: `"${name}" is not one of dnn.models (${models.join(", ")})${
+      message: `${quote(name)} is not one of dnn.models (${listed(models)})${
         didYouMean(name, models)
       }`,
     }];
@@ -85,6 +87,12 @@ function checkMix(s: Scenario): PathProblem[] {
     out.push({ path: [...base, "weights"], message: "the weights must not all be zero" });
   }
   return out;
+}
+
+/** Names for a message: at most ten, each shortened. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 10).map((n) => shorten(n, 40));
+  return names.length > 10 ? `${shown.join(", ")}, ... (${names.length} in all)` : shown.join(", ");
 }
 
 function checkMobility(s: Scenario): PathProblem[] {

@@ -1,13 +1,14 @@
 /**
- * Scenario text -> validated config. Parses YAML keeping source positions,
- * validates with the schema, runs the semantic checks, and reports every
- * problem as `file:line:col: message`.
+ * Scenario text -> validated config. Parses YAML keeping source positions
+ * (within the resource limits of `_yaml.ts`), validates with the schema, runs
+ * the semantic checks, and reports every problem as `file:line:col: message`.
  *
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, type Node, type Pair, type YAMLMap } from "yaml";
 import { type Problem, UserError } from "../errors.ts";
+import { parseScenarioYaml, readScenarioText } from "./_yaml.ts";
 import { explainIssues, type PathProblem } from "./_zod_issues.ts";
 import { checkScenario } from "./check.ts";
 import { type Scenario, ScenarioSchema } from "./schema.ts";
@@ -24,29 +25,12 @@ export interface LoadedScenario {
 
 /** Reads and validates a scenario file; throws `UserError` listing every problem. */
 export async function loadScenario(file: string): Promise<LoadedScenario> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
-    throw new UserError([{ file, message: `cannot read scenario: ${why}` }]);
-  }
-  return parseScenario(text, file);
+  return parseScenario(await readScenarioText(file), file);
 }
 
 /** Validates scenario text; `file` names it in messages and anchors relative paths. */
 export function parseScenario(text: string, file: string): LoadedScenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new UserError(doc.errors.map((e) => ({
-      file,
-      ...lineCounter.linePos(e.pos[0]),
-      message: `YAML syntax error: ${
-        e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")
-      }`,
-    })));
-  }
+  const { doc, lineCounter, value: raw } = parseScenarioYaml(text, file);
   const at = (offset: number) => lineCounter.linePos(offset);
   const locate = (path: readonly (string | number)[], atKey = false): Problem => {
     const { line, col } = at(nodeOffset(doc.contents, path, atKey));
@@ -62,7 +46,6 @@ export function parseScenario(text: string, file: string): LoadedScenario {
     return new UserError(problems);
   };
 
-  const raw = doc.toJS() ?? {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
     throw new UserError([{ file, line: 1, col: 1, message: "a scenario must be a YAML mapping" }]);
   }
@@ -75,6 +58,23 @@ export function parseScenario(text: string, file: string): LoadedScenario {
   return { file, baseDir: dirname(resolve(file)), scenario: parsed.data, locate };
 }
 
+/** Each mapping's pairs by key, built on first use: locating many problems stays linear. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) {
+        index.set(String(p.key.value), p);
+      }
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 /** Offset of the deepest node along `path` (the key itself when `atKey`). */
 function nodeOffset(root: unknown, path: readonly (string | number)[], atKey: boolean): number {
   let node = root as Node | null;
@@ -85,10 +85,8 @@ function nodeOffset(root: unknown, path: readonly (string | number)[], atKey: bo
     const items = (node as { items: unknown[] }).items;
     let next: unknown;
     if (isMap(node)) {
-      const pair = items.find((p) =>
-        isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg)
-      );
-      if (!pair || !isPair(pair)) break;
+      const pair = pairOf(node, String(seg));
+      if (!pair) break;
       const keyNode = pair.key as Node;
       if (i === path.length - 1 && atKey) return keyNode.range?.[0] ?? offset;
       next = pair.value ?? keyNode;

@@ -3,13 +3,37 @@
  * paper's values, MODEL.md section 3). Exported as JSON Schema by
  * `deno task schema` into `scenarios/scenario.schema.json`.
  *
+ * Every number has a finite range with a physical meaning (a road within
+ * 10,000 km of the origin, speeds up to 150 m/s, CPUs from 1 MFLOP/s to
+ * 10 PFLOP/s, ...): wide enough for any study, narrow enough that the
+ * model's sums and products stay finite. Every string has a length limit,
+ * so that a message that echoes it stays short.
+ *
  * @module
  */
 import { z } from "zod";
 import { SumoMobilitySchema } from "../mobility/sumo/schema.ts";
 
-const positive = () => z.number().positive();
-const nonNegative = () => z.number().min(0);
+/** A number in (0, max]. */
+const positive = (max: number) => z.number().positive().max(max);
+/** A number in [min, max]. */
+const between = (min: number, max: number) => z.number().min(min).max(max);
+/** An integer in [min, max]. */
+const int = (min: number, max: number) => z.int().min(min).max(max);
+
+/** Road coordinates and positions (m): within 10,000 km of the origin. */
+const MAX_COORDINATE_M = 1e7;
+const coordinate = () => between(-MAX_COORDINATE_M, MAX_COORDINATE_M);
+/** Vehicle speeds (m/s): 150 m/s = 540 km/h. */
+const MAX_SPEED_MPS = 150;
+/** CPU capabilities (GFLOP/s, A3): 1 MFLOP/s to 10 PFLOP/s. */
+const cpuGflops = () => between(1e-3, 1e7);
+/** Layer sizes, kernels, strides, paddings and shape dimensions. */
+const dim = (min: number) => int(min, 1e6);
+/** Names and labels. */
+const name = () => z.string().max(200);
+/** File paths. */
+const MAX_PATH = 4096;
 
 /** `[lo, hi]` with lo <= hi, or a single value meaning `[v, v]`. */
 const range = (lo: z.ZodNumber) =>
@@ -18,59 +42,61 @@ const range = (lo: z.ZodNumber) =>
     .refine((v) => v[0] <= v[1], "the range's lower bound must not exceed its upper bound");
 
 const SpeedSchema = z.strictObject({
-  mean: positive().default(25).describe("mean speed (m/s), MODEL.md A17"),
-  std: nonNegative().default(2).describe("standard deviation (m/s)"),
-  min: nonNegative().default(20).describe("speeds are clipped to [min, max] (m/s)"),
-  max: positive().default(30),
+  mean: positive(MAX_SPEED_MPS).default(25).describe("mean speed (m/s), MODEL.md A17"),
+  std: between(0, 50).default(2).describe("standard deviation (m/s)"),
+  min: between(0, MAX_SPEED_MPS).default(20).describe("speeds are clipped to [min, max] (m/s)"),
+  max: positive(MAX_SPEED_MPS).default(30),
 }).refine((s) => s.min <= s.max, { message: "speed min must not exceed max", path: ["min"] });
 
 /** The built-in unidirectional highway (MODEL.md A17). */
 export const HighwaySchema = z.strictObject({
   kind: z.literal("highway"),
-  fromM: z.number().default(-1000).describe(
+  fromM: coordinate().default(-1000).describe(
     "road start coordinate (m); the RSU is at rsu.positionM",
   ),
-  toM: z.number().default(1000).describe("road end coordinate (m); traffic flows towards it"),
-  lanes: z.int().min(1).max(16).default(1),
-  laneWidthM: positive().default(3.5),
-  startM: range(z.number()).default([-500, -250]).describe("initial positions, uniform (m)"),
+  toM: coordinate().default(1000).describe("road end coordinate (m); traffic flows towards it"),
+  lanes: int(1, 16).default(1),
+  laneWidthM: positive(100).default(3.5),
+  startM: range(coordinate()).default([-500, -250]).describe("initial positions, uniform (m)"),
   speedMps: SpeedSchema.prefault({}),
 }).refine((h) => h.fromM < h.toM, { message: "fromM must be less than toM", path: ["toM"] });
 
 const ConvSchema = z.strictObject({
   type: z.literal("conv"),
-  name: z.string().optional(),
-  out: z.int().min(1),
-  kernel: z.int().min(1),
-  stride: z.int().min(1).default(1),
-  pad: z.int().min(0).default(0),
-  in: z.int().min(1).optional(),
+  name: name().optional(),
+  out: dim(1),
+  kernel: dim(1),
+  stride: dim(1).default(1),
+  pad: dim(0).default(0),
+  in: dim(1).optional(),
 });
 
 const LayerSchema = z.discriminatedUnion("type", [
   ConvSchema,
   z.strictObject({
     type: z.enum(["maxpool", "avgpool"]),
-    name: z.string().optional(),
-    kernel: z.int().min(1),
-    stride: z.int().min(1).optional(),
-    pad: z.int().min(0).default(0),
+    name: name().optional(),
+    kernel: dim(1),
+    stride: dim(1).optional(),
+    pad: dim(0).default(0),
   }),
   z.strictObject({
     type: z.literal("fc"),
-    name: z.string().optional(),
-    out: z.int().min(1),
-    in: z.int().min(1).optional(),
+    name: name().optional(),
+    out: dim(1),
+    in: dim(1).optional(),
   }),
   z.strictObject({
     type: z.literal("block"),
-    name: z.string().optional(),
+    name: name().optional(),
     convs: z.array(ConvSchema).min(1),
     downsample: ConvSchema.optional(),
   }),
 ]);
 
-const ShapeSchema = z.tuple([z.int().min(1), z.int().min(1), z.int().min(1)]);
+const ShapeSchema = z.tuple([dim(1), dim(1), dim(1)]);
+/** A DNN model name: a built-in one or a key of dnn.custom. */
+const modelName = () => name().min(1);
 
 const CustomModelSchema = z.strictObject({
   inputShape: ShapeSchema.optional().describe("defaults to dnn.inputShape"),
@@ -79,59 +105,66 @@ const CustomModelSchema = z.strictObject({
 
 const MixSchema = z.union([
   z.literal("round-robin"),
-  z.strictObject({ list: z.array(z.string()).min(1) }),
-  z.strictObject({ weights: z.record(z.string(), nonNegative()) }),
+  z.strictObject({ list: z.array(modelName()).min(1) }),
+  z.strictObject({ weights: z.record(modelName(), between(0, 1e9)) }),
 ]);
 
+/** A registered policy id or a module path. */
+const policyUse = () => z.string().min(1).max(1000);
+
 const PolicyRefSchema = z.union([
-  z.string().min(1),
+  policyUse(),
   z.strictObject({
-    use: z.string().min(1).describe("a registered policy id or a module path (.ts/.js)"),
-    label: z.string().regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'")
+    use: policyUse().describe("a registered policy id or a module path (.ts/.js)"),
+    label: name().regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'")
       .optional(),
-    params: z.record(z.string(), z.unknown()).default({}),
-    checkpoint: z.string().optional(),
+    params: z.record(name(), z.unknown()).default({}),
+    checkpoint: z.string().max(MAX_PATH).optional(),
   }),
 ]);
 
-const PathLossSchema = z.strictObject({ interceptDb: z.number(), slopeDb: nonNegative() });
+/** Log-distance path loss (dB): intercept and slope per decade of distance. */
+const PathLossSchema = z.strictObject({
+  interceptDb: between(-200, 300),
+  slopeDb: between(0, 200),
+});
 
 /** The full scenario. */
 export const ScenarioSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'")
+  name: name().regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'")
     .default("scenario"),
-  description: z.string().optional(),
-  seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
+  description: z.string().max(10_000).optional(),
+  seed: int(0, Number.MAX_SAFE_INTEGER).default(1),
   time: z.strictObject({
-    slots: z.int().min(1).default(30).describe("slots per episode, T"),
-    slotS: positive().default(1).describe("slot length tau (s)"),
-    episodes: z.int().min(1).default(10),
+    slots: int(1, 1e6).default(30).describe("slots per episode, T"),
+    slotS: positive(86_400).default(1).describe("slot length tau (s), at most a day"),
+    episodes: int(1, 1e7).default(10),
   }).prefault({}),
   mobility: z.discriminatedUnion("kind", [HighwaySchema, SumoMobilitySchema]).prefault({
     kind: "highway",
   }),
   rsu: z.strictObject({
-    positionM: z.number().default(0).describe("position along the road (m)"),
-    offsetM: nonNegative().default(10).describe("lateral offset from the road (m)"),
-    coverageM: positive().default(700).describe("coverage radius (m)"),
-    cpuGflops: positive().default(30).describe("f^rsu,max (GFLOP/s = GHz, A3)"),
+    positionM: coordinate().default(0).describe("position along the road (m)"),
+    offsetM: between(0, 1e5).default(10).describe("lateral offset from the road (m)"),
+    coverageM: positive(MAX_COORDINATE_M).default(700).describe("coverage radius (m)"),
+    cpuGflops: cpuGflops().default(30).describe("f^rsu,max (GFLOP/s = GHz, A3)"),
   }).prefault({}),
   vehicles: z.strictObject({
     clients: z.strictObject({
-      count: z.int().min(1).max(100_000).default(7),
-      cpuGflops: range(positive()).default([4, 6]).describe("f^loc, uniform per episode"),
-      txPowerDbm: z.number().default(23),
+      count: int(1, 100_000).default(7),
+      cpuGflops: range(cpuGflops()).default([4, 6]).describe("f^loc, uniform per episode"),
+      txPowerDbm: between(-100, 60).default(23).describe("transmit power p_i (dBm)"),
       dnn: MixSchema.default("round-robin"),
     }).prefault({}),
     services: z.strictObject({
-      count: z.int().min(0).max(100_000).default(5),
-      cpuGflops: range(positive()).default([6, 8]).describe("f^veh, uniform per episode"),
+      count: int(0, 100_000).default(5),
+      cpuGflops: range(cpuGflops()).default([6, 8]).describe("f^veh, uniform per episode"),
     }).prefault({}),
   }).prefault({}),
   channel: z.strictObject({
-    bandwidthHz: positive().default(10e6),
-    noiseDbm: z.number().default(-114),
-    v2vRangeM: positive().default(150),
+    bandwidthHz: between(1, 1e12).default(10e6).describe("bandwidth B (Hz)"),
+    noiseDbm: between(-250, 30).default(-114).describe("noise power sigma^2 (dBm)"),
+    v2vRangeM: positive(1e6).default(150).describe("V2V range dis^v2v (m), [TMC 25]"),
     fading: z.enum(["rayleigh", "none"]).default("rayleigh"),
     pathLoss: z.strictObject({
       v2i: PathLossSchema.default({ interceptDb: 38.4, slopeDb: 21.0 }),
@@ -139,19 +172,19 @@ export const ScenarioSchema = z.strictObject({
     }).prefault({}),
   }).prefault({}),
   dnn: z.strictObject({
-    models: z.array(z.string()).min(1).default(["alexnet", "resnet18", "vgg16"])
+    models: z.array(modelName()).min(1).max(1000).default(["alexnet", "resnet18", "vgg16"])
       .describe("the DNN types (one RSU container each); round-robin follows this order"),
     inputShape: ShapeSchema.default([224, 224, 3]),
-    bytesPerElement: positive().default(4),
+    bytesPerElement: positive(64).default(4).describe("rho (bytes per element), eq. (3)"),
     flops: z.enum(["literal", "exact"]).default("literal").describe("eq. (6) convention, A4"),
-    custom: z.record(z.string(), CustomModelSchema).default({}),
+    custom: z.record(modelName(), CustomModelSchema).default({}),
   }).prefault({}),
   lyapunov: z.strictObject({
-    V: nonNegative().default(10),
+    V: between(0, 1e9).default(10).describe("Lyapunov weight V of eq. (32); V = 0: A24"),
     gamma: z.enum(["corrected", "printed"]).default("corrected").describe("eq. (48), A8"),
     waiting: z.enum(["masked", "literal"]).default("masked").describe("eqs. (11)/(17), A6"),
   }).prefault({}),
-  policy: z.union([PolicyRefSchema, z.array(PolicyRefSchema).min(1)]).default("greedy"),
+  policy: z.union([PolicyRefSchema, z.array(PolicyRefSchema).min(1).max(100)]).default("greedy"),
   sandbox: z.strictObject({
     trustPlugins: z.boolean().default(false).describe(
       "run plugins in-process with the CLI's permissions instead of sandboxed (like --trust-plugins)",
@@ -161,7 +194,7 @@ export const ScenarioSchema = z.strictObject({
     ),
   }).prefault({}),
   output: z.strictObject({
-    dir: z.string().optional().describe(
+    dir: z.string().max(MAX_PATH).optional().describe(
       "defaults to out/<name>, relative to the working directory",
     ),
   }).prefault({}),

@@ -4,21 +4,34 @@
  * OpenStreetMap extract or a network plus routes/flows. Paths are relative
  * to the scenario file's directory.
  *
+ * Numbers have finite ranges as in the scenario schema: network coordinates
+ * within 10,000 km, times within 10^7 s (about 116 days), offsets up to
+ * 100 km; strings have length limits.
+ *
  * @module
  */
 import { z } from "zod";
+import { quote } from "../../errors.ts";
 
-const path = () => z.string().min(1);
+const path = () => z.string().min(1).max(4096);
+/** A SUMO id (vehicle, type, edge). */
+const id = () => z.string().min(1).max(1000);
+/** Network coordinates and road positions (m). */
+const coordinate = () => z.number().min(-1e7).max(1e7);
+/** Times (s). */
+const timeS = () => z.number().min(0).max(1e7);
+/** A command-line option passed on to SUMO's tools. */
+const arg = () => z.string().max(1000);
 
 /** Which trace vehicles play a role. */
 const RoleSchema = z.union([
   z.literal("random").describe("a seeded choice among the eligible vehicles (any type)"),
   z.strictObject({
-    ids: z.array(z.string().min(1)).min(1)
+    ids: z.array(id()).min(1)
       .describe("explicit vehicle ids; as many as the role's count in `vehicles`"),
   }),
   z.strictObject({
-    vType: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    vType: z.union([id(), z.array(id()).min(1)])
       .describe("a seeded choice among the eligible vehicles of these types (FCD `type`)"),
   }),
 ]);
@@ -28,18 +41,20 @@ export const SumoBuildSchema = z.strictObject({
   osm: path().optional().describe("OpenStreetMap extract (.osm) to convert with netconvert"),
   routes: z.array(path()).min(1)
     .describe("routes/flows files (.rou.xml) for sumo; with `osm`, or with the top-level `net`"),
-  beginS: z.number().min(0).default(0).describe("sumo --begin (s)"),
-  endS: z.number().positive().default(900).describe("sumo --end (s)"),
-  stepS: z.number().positive().default(1).describe("sumo --step-length (s): the trace step"),
-  recordFromS: z.number().min(0).default(0)
+  beginS: timeS().default(0).describe("sumo --begin (s)"),
+  endS: z.number().positive().max(1e7).default(900).describe("sumo --end (s)"),
+  stepS: z.number().min(1e-3).max(1e7).default(1).describe(
+    "sumo --step-length (s): the trace step; SUMO's smallest is 1 ms",
+  ),
+  recordFromS: timeS().default(0)
     .describe(
       "first time written to the trace (s), after the road has filled (--device.fcd.begin)",
     ),
-  seed: z.int().min(0).default(42).describe("sumo --seed"),
+  seed: z.int().min(0).max(2 ** 31 - 1).default(42).describe("sumo --seed (a 32-bit integer)"),
   precision: z.int().min(0).max(6).default(2).describe("decimals of positions (sumo --precision)"),
-  netconvertArgs: z.array(z.string()).default(["--geometry.remove", "--ramps.guess"])
+  netconvertArgs: z.array(arg()).default(["--geometry.remove", "--ramps.guess"])
     .describe("extra netconvert options"),
-  sumoArgs: z.array(z.string()).default([]).describe("extra sumo options"),
+  sumoArgs: z.array(arg()).default([]).describe("extra sumo options"),
   prefer: z.enum(["shipped", "sumo"]).default("shipped").describe(
     "shipped: use `trace` when it is given and build only when it is not; sumo: build whenever " +
       "sumo and netconvert are installed, falling back to `trace` when they are not",
@@ -53,13 +68,17 @@ export const SumoBuildSchema = z.strictObject({
 /** Where the RSU stands. */
 const RsuSchema = z.union([
   z.strictObject({
-    x: z.number().describe("SUMO network x (m)"),
-    y: z.number().describe("SUMO network y (m)"),
+    x: coordinate().describe("SUMO network x (m)"),
+    y: coordinate().describe("SUMO network y (m)"),
   }),
   z.strictObject({
-    edge: z.string().min(1).describe("edge id of the network (`net`)"),
-    positionM: z.number().min(0).describe("distance from the edge's start along its lane 0 (m)"),
-    offsetM: z.number().min(0).default(10).describe("distance to the right of the road (m)"),
+    edge: id().describe("edge id of the network (`net`)"),
+    positionM: z.number().min(0).max(1e7).describe(
+      "distance from the edge's start along its lane 0 (m)",
+    ),
+    offsetM: z.number().min(0).max(1e5).default(10).describe(
+      "distance to the right of the road (m)",
+    ),
   }),
 ]);
 
@@ -80,7 +99,7 @@ export const SumoMobilitySchema = z.strictObject({
       "projection on the straight line fitted through all trace positions",
     ),
     z.strictObject({
-      edges: z.array(z.string().min(1)).min(1).describe("edge chain in driving order: arc length"),
+      edges: z.array(id()).min(1).describe("edge chain in driving order: arc length"),
     }),
   ]).default("auto").describe("the scalar road coordinate po of eq. (54), 0 at the RSU (m)"),
   roles: z.strictObject({
@@ -89,7 +108,7 @@ export const SumoMobilitySchema = z.strictObject({
     eligible: z.enum(["present", "staying"]).default("present").describe(
       "present: in the trace and in coverage at the window start; staying: for the whole window",
     ),
-    startRoadM: z.tuple([z.number(), z.number()]).optional().describe(
+    startRoadM: z.tuple([coordinate(), coordinate()]).optional().describe(
       "only vehicles whose road coordinate at the window start lies in [lo, hi] (m, 0 at the RSU)",
     ),
   }).prefault({}),
@@ -97,11 +116,11 @@ export const SumoMobilitySchema = z.strictObject({
     .describe("positions between trace steps: linear, or the last step's"),
   episodes: z.union([
     z.strictObject({
-      starts: z.array(z.number().min(0)).min(1)
+      starts: z.array(timeS()).min(1)
         .describe("window start times (s, trace time); episode e uses starts[e mod n]"),
     }),
     z.strictObject({
-      startS: z.tuple([z.number().min(0), z.number().min(0)]).optional()
+      startS: z.tuple([timeS(), timeS()]).optional()
         .describe("draw window starts among the trace steps in [lo, hi] (s)"),
     }),
   ]).prefault({}).describe("episode windows of slots x tau seconds; default: seeded random starts"),
@@ -179,7 +198,7 @@ export function sumoRoleIssues(
     if (both.length > 0) {
       issues.push({
         path: ["roles", "services", "ids"],
-        message: `vehicle '${both[0]}' cannot be both a client and a service vehicle`,
+        message: `vehicle ${quote(both[0])} cannot be both a client and a service vehicle`,
       });
     }
   }

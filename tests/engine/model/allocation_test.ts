@@ -2,10 +2,16 @@
  * RSU allocation, MODEL.md eqs. (44)-(53) and A8: Gamma_k on hand values
  * (corrected and printed forms), the KKT/bisection solution against a
  * brute-force grid search on random instances plus an explicit KKT
- * certificate, and the A8 edge cases.
+ * certificate, the A8 edge cases, eta* within rounding of eta_lo, and the
+ * split by work of A24 (V = 0).
  */
 import assert from "node:assert/strict";
-import { allocateRsu, allocationCost, gamma } from "../../../engine/model/allocation.ts";
+import {
+  allocateByWork,
+  allocateRsu,
+  allocationCost,
+  gamma,
+} from "../../../engine/model/allocation.ts";
 import { Rng } from "../../../engine/rng.ts";
 
 function close(actual: number, expected: number, tol: number, what: string) {
@@ -233,4 +239,39 @@ Deno.test("allocateRsu: optimal against a brute-force grid on 200 random instanc
   }
   // The draw exercises the A8 remainder branch too.
   assert.ok(withRemainder > 5, `only ${withRemainder} instances used the A8 remainder`);
+});
+
+Deno.test("allocateRsu: eta* within rounding of eta_lo still meets (50)-(53)", () => {
+  // Gamma = [1e-3, 1e-3] against Q tau = [1e6 * 86400, 0] and F = 1e7: eta* - eta_lo is about
+  // Gamma_1 / F^2 = 1e-17, far below the spacing of doubles near eta_lo = 8.64e10 (1.5e-5),
+  // so eta - Q_1 tau cannot be resolved as a difference of etas (it rounded to 0: NaN shares).
+  const tauS = 86_400;
+  const g = [1e-3, 1e-3];
+  const q = [1e6, 0];
+  const F = 1e7;
+  const [f1, f2] = alloc(g, q, F, tauS);
+  assert.ok(Number.isFinite(f1) && Number.isFinite(f2) && f1 > 0 && f2 > 0, `f = ${f1}, ${f2}`);
+  close(f1 + f2, F, 1e-12, "capacity (52)");
+  // Stationarity (50) with one eta: eta - eta_lo = Gamma_1 / f_1^2 = 1e-17 (f_1 = F to 1e-16),
+  // and f_2 = sqrt(Gamma_2 / (eta - eta_lo + 8.64e10)).
+  const relative = (a: number, b: number, what: string) =>
+    assert.ok(Math.abs(a / b - 1) <= 1e-9, `${what}: got ${a}, expected ${b}`);
+  const x = g[0] / (f1 * f1);
+  relative(x, 1e-17, "eta - eta_lo");
+  relative(f2, Math.sqrt(g[1] / (x + q[0] * tauS)), "one eta");
+  relative(f2, Math.sqrt(1e-3 / 8.64e10), "f_2");
+});
+
+Deno.test("allocateByWork A24: shares proportional to W_k = Q_k + A_k", () => {
+  const out = new Float64Array(4);
+  // W = [3, 1, 0, 4], sum 8, F = 16 -> 6, 2, 0, 8.
+  assert.equal(allocateByWork([3, 1, 0, 4], 16, out), out);
+  assertShares([...out], [6, 2, 0, 8], "3:1:0:4");
+  // Every container with work drains in the same time sum W / F = 0.5 s.
+  [3, 1, 4].forEach((w, i) => close(w / out[[0, 1, 3][i]], 0.5, 1e-12, `drain ${i}`));
+});
+
+Deno.test("allocateByWork A24: no work at all -> equal split (as A8)", () => {
+  assertShares([...allocateByWork([0, 0, 0], 9, new Float64Array(3))], [3, 3, 3], "K=3");
+  assertShares([...allocateByWork([0], 9, new Float64Array(1))], [9], "K=1");
 });

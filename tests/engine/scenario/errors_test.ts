@@ -55,7 +55,7 @@ Deno.test("out-of-range values: negative CPU, zero slots, V < 0", async () => {
   );
   assert.deepEqual(p, [
     "1:16: slots must be >= 1 (got 0)",
-    "3:26: cpuGflops[0] must be > 0 (got -1)",
+    "3:26: cpuGflops[0] must be >= 0.001 (got -1)",
     "4:16: V must be >= 0 (got -0.5)",
   ]);
 });
