@@ -7,7 +7,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { UserError } from "./engine/errors.ts";
+import { quote, UserError } from "./engine/errors.ts";
 import { loadPlugin } from "./app/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "./app/registry.ts";
 import { VERSION } from "./engine/version.ts";
@@ -17,15 +17,19 @@ import { schemaCommand } from "./app/cli/schema.ts";
 import { validateCommand } from "./app/cli/validate.ts";
 import { trainCommand } from "./app/cli/train.ts";
 
-function integer(min: number) {
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${v}"`);
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+      throw new InvalidArgumentError(`expected a whole number ${range}, got ${quote(v)}`);
     }
     return n;
   };
 }
+
+/** The schema's limit of `time.episodes`. */
+const MAX_EPISODES = 10_000_000;
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -55,7 +59,7 @@ export function program(): Command {
       "-o, --out <dir>",
       "output directory (default: the scenario's output.dir, else out/<name>)",
     )
-    .option("-e, --episodes <n>", "number of episodes", integer(1))
+    .option("-e, --episodes <n>", "number of episodes", integer(1, MAX_EPISODES))
     .option("-s, --seed <n>", "scenario seed", integer(0))
     .option("-p, --policy <id>", "run this policy instead of the scenario's (repeatable)", collect)
     .option(
@@ -82,7 +86,7 @@ export function program(): Command {
       "register a policy module so its id can be used (repeatable)",
       collect,
     )
-    .option("-e, --episodes <n>", "total training episodes", integer(1), 1000)
+    .option("-e, --episodes <n>", "total training episodes", integer(1, MAX_EPISODES), 1000)
     .option("-o, --out <dir>", "training directory (default out/train/<policy>)")
     .option("--resume", "continue from the last checkpoint in --out")
     .option("--eval-every <n>", "greedy evaluation every n episodes (0: never)", integer(0), 10)

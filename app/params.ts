@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { didYouMean } from "../engine/errors.ts";
+import { didYouMean, quote, shorten } from "../engine/errors.ts";
 import type { Params, ParamValue, PolicyDefinition } from "../engine/sim/policy.ts";
 
 /** A problem with one parameter. */
@@ -31,7 +31,7 @@ export function resolveParams(
     if (!(key in def.defaults)) {
       problems.push({
         key,
-        message: `unknown parameter "${key}" for policy "${def.id}"${didYouMean(key, names)}` +
+        message: `unknown parameter ${quote(key)} for policy "${def.id}"${didYouMean(key, names)}` +
           (names.length ? `; its parameters are ${names.join(", ")}` : "; it takes none"),
       });
       continue;
@@ -41,7 +41,7 @@ export function resolveParams(
       problems.push({
         key,
         message: `parameter "${key}" of policy "${def.id}" must be a ${want}, got ${
-          JSON.stringify(value)
+          shorten(JSON.stringify(value) ?? String(value))
         }`,
       });
       continue;

@@ -4,7 +4,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { didYouMean, type Problem, UserError } from "../engine/errors.ts";
+import { didYouMean, type Problem, quote, UserError } from "../engine/errors.ts";
 import type { LoadedScenario } from "../engine/scenario/load.ts";
 import type { Params, PolicyDefinition } from "../engine/sim/policy.ts";
 import { resolveParams } from "./params.ts";
@@ -76,7 +76,7 @@ export async function resolvePolicies(
       if (!def) {
         problems.push(at(
           ref.path.length ? [...ref.path, "use"] : [],
-          `unknown policy "${ref.use}"${didYouMean(ref.use, registry.ids())}; ` +
+          `unknown policy ${quote(ref.use)}${didYouMean(ref.use, registry.ids())}; ` +
             `registered policies: ${registry.ids().join(", ")} (or give a module path)`,
         ));
         continue;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { didYouMean, UserError } from "../../engine/errors.ts";
+import { didYouMean, quote, UserError } from "../../engine/errors.ts";
 import type { DnnTable } from "../../engine/dnn/layers.ts";
 import { BUILTIN_MODELS } from "../../engine/dnn/zoo.ts";
 import { loadScenario } from "../../engine/scenario/load.ts";
@@ -26,7 +26,7 @@ export async function modelTables(name: string | undefined, o: ModelsOptions): P
   const names = [...new Set([...s.dnn.models, ...Object.keys(s.dnn.custom)])];
   if (name !== undefined && !names.includes(name)) {
     throw new UserError(
-      `unknown model "${name}"${didYouMean(name, names)}; known: ${names.join(", ")}`,
+      `unknown model ${quote(name)}${didYouMean(name, names)}; known: ${names.join(", ")}`,
     );
   }
   const wanted = name === undefined ? names : [name];
