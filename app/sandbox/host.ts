@@ -6,7 +6,7 @@
  * it attempts fails with a message naming the plugin and the permission.
  *
  * A worker, not a subprocess: the policy contract is synchronous, and a
- * worker shares memory, so a decision is one `Atomics.wait` on a shared
+ * worker shares memory, so a decision is one wait on a shared
  * buffer (the slot state packed as float64s), which is also how a decision
  * over its time limit is stopped (the worker is terminated). Deno checks
  * module imports against the read permission too, so a plugin imports only
@@ -40,6 +40,7 @@ import {
   type Shape,
   STATUS,
   views,
+  waitChange,
   writeJson,
 } from "./protocol.ts";
 
@@ -305,18 +306,13 @@ class SandboxedInstance implements PolicyInstance {
     Atomics.store(v.ctrl, C.REQ, seq);
     Atomics.notify(v.ctrl, C.REQ);
     const limit = this.#timeoutMs * slow;
-    const deadline = performance.now() + limit;
-    while (Atomics.load(v.ctrl, C.DONE) !== seq) {
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        this.#terminate();
-        throw new SandboxError(
-          `exceeded the time limit of ${limit} ms in ${what} and was stopped`,
-          "timeout",
-          this.#path,
-        );
-      }
-      Atomics.wait(v.ctrl, C.DONE, Atomics.load(v.ctrl, C.DONE), left);
+    if (!waitChange(v.ctrl, C.DONE, seq - 1, limit)) {
+      this.#terminate();
+      throw new SandboxError(
+        `exceeded the time limit of ${limit} ms in ${what} and was stopped`,
+        "timeout",
+        this.#path,
+      );
     }
     const n = Atomics.load(v.ctrl, C.JSON_LEN);
     if (Atomics.load(v.ctrl, C.STATUS) === STATUS.ERROR) {

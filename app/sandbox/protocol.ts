@@ -154,3 +154,28 @@ export interface ErrorReply {
   name: string;
   message: string;
 }
+
+/**
+ * Waits until `ctrl[index]` differs from `value`, spinning for up to
+ * `spinMs` first: a request and its reply are microseconds apart, and
+ * waking a sleeping thread costs tens of microseconds. Returns false when
+ * `timeoutMs` passed first.
+ */
+export function waitChange(
+  ctrl: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs = Infinity,
+  spinMs = 0.05,
+): boolean {
+  const t0 = performance.now();
+  const spinUntil = t0 + spinMs;
+  while (Atomics.load(ctrl, index) === value) {
+    const now = performance.now();
+    if (now < spinUntil) continue;
+    const left = t0 + timeoutMs - now;
+    if (left <= 0) return false;
+    Atomics.wait(ctrl, index, value, left);
+  }
+  return true;
+}

@@ -24,6 +24,7 @@ import {
   STATUS,
   unpackState,
   views,
+  waitChange,
   writeJson,
 } from "./protocol.ts";
 
@@ -111,7 +112,7 @@ async function serve(init: Extract<Init, { mode: "create" }>): Promise<void> {
   scope.postMessage({ ready: [...HOOKS].filter((h) => typeof inst[h] === "function") });
   let seq = 0;
   for (;;) {
-    Atomics.wait(v.ctrl, C.REQ, seq);
+    waitChange(v.ctrl, C.REQ, seq);
     seq = Atomics.load(v.ctrl, C.REQ);
     const op = Atomics.load(v.ctrl, C.OP);
     let status: number = STATUS.OK;
