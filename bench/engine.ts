@@ -7,7 +7,7 @@
 import { parseScenario } from "../engine/scenario/load.ts";
 import { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";
-import { instantiate, playEpisode } from "../app/episode.ts";
+import { instantiate, playEpisode, type Player } from "../app/episode.ts";
 import { defaultRegistry } from "../app/registry.ts";
 import { resolvePolicies } from "../app/resolve.ts";
 
@@ -36,15 +36,18 @@ export async function slotsPerSecond(cvs: number, svs: number, policy: string, m
   const loaded = parseScenario(benchScenarioText(cvs, svs, policy), "<bench>");
   const [p] = await resolvePolicies(loaded, defaultRegistry());
   const world = compileWorld(loaded);
-  const env = new Env(world);
-  const player = await instantiate(p, world);
+  return playedSlotsPerSecond(new Env(world), await instantiate(p, world), minMs);
+}
+
+/** Slots per second of `player` over whole episodes of `env` for at least `minMs`, after one. */
+export function playedSlotsPerSecond(env: Env, player: Player, minMs: number): number {
   playEpisode(env, player, 1); // warm-up
   let slots = 0;
   let e = 2;
   const t0 = performance.now();
   while (performance.now() - t0 < minMs) {
     playEpisode(env, player, e++);
-    slots += world.scenario.time.slots;
+    slots += env.world.scenario.time.slots;
   }
   return slots / ((performance.now() - t0) / 1000);
 }

@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { instantiate, playEpisode } from "../app/episode.ts";
+import { instantiate } from "../app/episode.ts";
 import { loadPlugin } from "../app/plugin.ts";
 import { defaultRegistry } from "../app/registry.ts";
 import { resolvePolicies } from "../app/resolve.ts";
 import { parseScenario } from "../engine/scenario/load.ts";
 import { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";
+import { playedSlotsPerSecond } from "./engine.ts";
 
 async function usPerSlot(trust: boolean, minMs: number): Promise<number> {
   const plugin = new URL("../plugins/least_delay.ts", import.meta.url).pathname;
@@ -19,17 +20,8 @@ async function usPerSlot(trust: boolean, minMs: number): Promise<number> {
   const loaded = parseScenario("name: bench\npolicy: least-delay\n", "<bench>");
   const [p] = await resolvePolicies(loaded, registry);
   const world = compileWorld(loaded);
-  const env = new Env(world);
   const player = await instantiate(p, world, { plugins: { trust, timeoutMs: 10_000 } });
-  playEpisode(env, player, 1); // warm-up
-  let slots = 0;
-  let e = 2;
-  const t0 = performance.now();
-  while (performance.now() - t0 < minMs) {
-    playEpisode(env, player, e++);
-    slots += world.scenario.time.slots;
-  }
-  const us = ((performance.now() - t0) * 1000) / slots;
+  const us = 1e6 / playedSlotsPerSecond(new Env(world), player, minMs);
   player.instance.dispose?.();
   return us;
 }
