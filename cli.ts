@@ -33,9 +33,9 @@ const MAX_EPISODES = 10_000_000;
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-async function registryWith(plugins: string[] = []): Promise<PolicyRegistry> {
+async function registryWith(plugins: string[] = [], trust = false): Promise<PolicyRegistry> {
   const r = defaultRegistry();
-  for (const p of plugins) r.registerPlugin(await loadPlugin(p, Deno.cwd()), p);
+  for (const p of plugins) r.registerPlugin(await loadPlugin(p, Deno.cwd(), trust), p);
   return r;
 }
 
@@ -72,7 +72,10 @@ export function program(): Command {
     .option("--no-csv", "write only summary.json and comparison.csv")
     .option("-q, --quiet", "print nothing but errors")
     .action(async (file, opts) => {
-      await runCommand(file, { ...opts, registry: await registryWith(opts.plugin) });
+      await runCommand(file, {
+        ...opts,
+        registry: await registryWith(opts.plugin, opts.trustPlugins),
+      });
     });
 
   cli.command("train")
@@ -98,7 +101,10 @@ export function program(): Command {
     .option("--trust-plugins", "run a plugin learner in-process with the CLI's permissions")
     .option("-q, --quiet", "no progress bar")
     .action(async (file, opts) => {
-      await trainCommand(file, { ...opts, registry: await registryWith(opts.plugin) });
+      await trainCommand(file, {
+        ...opts,
+        registry: await registryWith(opts.plugin, opts.trustPlugins),
+      });
     });
 
   cli.command("validate")
@@ -107,7 +113,7 @@ export function program(): Command {
     .option("--plugin <path>", "register a policy module (repeatable)", collect)
     .option("--trust-plugins", "create plugins in-process with the CLI's permissions")
     .action(async (files, opts) => {
-      await validateCommand(files, await registryWith(opts.plugin), opts);
+      await validateCommand(files, await registryWith(opts.plugin, opts.trustPlugins), opts);
     });
 
   cli.command("models")

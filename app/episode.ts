@@ -42,8 +42,6 @@ export interface InstantiateOptions {
   write?: string[];
 }
 
-let warned = false;
-
 /**
  * Creates a policy instance for `world`, loading its checkpoint when it has
  * one. A plugin's instance lives in its sandbox unless plugins are trusted.
@@ -91,12 +89,9 @@ async function createPlugin(
   if (!plugins.trust) {
     return await createSandboxed(module, p.params, ctx, { timeoutMs: plugins.timeoutMs, write });
   }
-  if (!warned) {
-    console.error(
-      "warning: plugins are trusted: they run in-process with the CLI's permissions",
-    );
-    warned = true;
-  }
+  console.error(
+    `warning: plugins are trusted: ${module} runs in-process with the CLI's permissions`,
+  );
   const def = await importTrusted(module);
   const { params, problems } = resolveParams(def, p.params);
   if (problems.length > 0) throw new UserError(problems.map((q) => ({ message: q.message })));

@@ -50,7 +50,9 @@ export async function resolvePolicies(
   loaded: LoadedScenario,
   registry: PolicyRegistry,
   override?: readonly string[],
+  trustPlugins = false,
 ): Promise<ResolvedPolicy[]> {
+  const trust = trustPlugins || loaded.scenario.sandbox.trustPlugins;
   let refs = refsOf(loaded);
   if (override && override.length > 0) {
     refs = override.map((use) =>
@@ -65,7 +67,7 @@ export async function resolvePolicies(
     let def: PolicyDefinition | undefined;
     if (isModulePath(ref.use)) {
       try {
-        def = await loadPlugin(ref.use, loaded.baseDir);
+        def = await loadPlugin(ref.use, loaded.baseDir, trust);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         problems.push(...e.problems.map((p) => at([...ref.path, "use"], p.message)));

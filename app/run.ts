@@ -63,7 +63,7 @@ export interface RunReport {
  */
 export async function runScenario(loaded: LoadedScenario, o: RunOptions = {}): Promise<RunReport> {
   const registry = o.registry ?? defaultRegistry();
-  const policies = await resolvePolicies(loaded, registry, o.policies);
+  const policies = await resolvePolicies(loaded, registry, o.policies, o.plugins?.trust);
   const seed = o.seed ?? loaded.scenario.seed;
   const episodes = o.episodes ?? loaded.scenario.time.episodes;
   const world = compileWorld(loaded, seed);

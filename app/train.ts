@@ -94,7 +94,7 @@ export async function train(
 ): Promise<TrainProgress | undefined> {
   const loaded = await loadScenario(scenarioPath);
   const registry = o.registry ?? defaultRegistry();
-  const [resolved] = await resolvePolicies(loaded, registry, [o.policy]);
+  const [resolved] = await resolvePolicies(loaded, registry, [o.policy], o.trustPlugins);
   const { params, problems } = resolveParams(resolved.def, { ...resolved.params, ...o.params });
   if (problems.length > 0) throw new UserError(problems.map((p) => ({ message: p.message })));
   const seed = o.seed ?? loaded.scenario.seed;

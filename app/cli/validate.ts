@@ -21,7 +21,7 @@ export async function validateCommand(
 ): Promise<void> {
   for (const file of files) {
     const loaded = await loadScenario(file);
-    const policies = await resolvePolicies(loaded, registry);
+    const policies = await resolvePolicies(loaded, registry, undefined, o.trustPlugins);
     const world = compileWorld(loaded);
     const plugins = pluginOptions(loaded.scenario, o.trustPlugins);
     await preflight(policies, world, { create: true, plugins });

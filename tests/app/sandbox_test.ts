@@ -104,6 +104,18 @@ Deno.test("sandbox: a plugin that reads the environment at import is refused whe
   );
 });
 
+Deno.test("sandbox: a trusted plugin may read the environment at import", async () => {
+  const r = await run([
+    "--plugin",
+    `${FIX}env_at_import.ts`,
+    "-p",
+    "env-at-import",
+    "--trust-plugins",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /warning: plugins are trusted/);
+});
+
 for (const where of ["create", "reset", "decide"]) {
   for (const how of ["--plugin", "use:"]) {
     Deno.test(`a plugin that throws in ${where} (${how}) ends with exit 2 and one line, no stack trace`, async () => {
