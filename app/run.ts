@@ -103,20 +103,21 @@ async function runAll(
     const dir = outDir ? (several ? join(outDir, p.label) : outDir) : undefined;
     const checkpoint = policies.length === 1 ? o.checkpoint : undefined;
     const player = await instantiate(p, world, { checkpoint, plugins: o.plugins });
-    const env = new Env(world);
-    const rec = new Recorder(env, o.writeCsv === false ? undefined : dir);
+    let rec: Recorder | undefined;
     try {
+      const env = new Env(world);
+      rec = new Recorder(env, o.writeCsv === false ? undefined : dir);
       for (let e = 1; e <= episodes; e++) {
         playEpisode(env, player, e);
         o.onEpisode?.(p.label, e, episodes);
       }
+      rec.commit();
     } catch (err) {
-      rec.abort();
+      rec?.abort();
       throw err;
     } finally {
-      player.instance.dispose?.();
+      player.instance.dispose?.(); // a sandboxed plugin's worker ends here, whatever happened
     }
-    rec.commit();
     const result: PolicyResult = {
       label: p.label,
       id: p.def.id,
