@@ -40,7 +40,7 @@ export interface Shape {
   types: number;
 }
 
-const stateLength = ({ cvs: I, svs: S, types: K }: Shape) => 5 + 8 * I + 6 * S + K;
+const stateLength = ({ cvs: I, svs: S, types: K }: Shape) => 5 + 9 * I + 7 * S + K;
 
 /** Views over the shared buffer, the same on both sides. */
 export function views(sab: SharedArrayBuffer, shape: Shape) {
@@ -68,12 +68,14 @@ const ARRAYS = [
   "cvX",
   "cvY",
   "cvRoadM",
+  "cvSpeedMps",
   "cvCpuGflops",
   "cvTxPowerW",
   "cvQueueGflop",
   "svX",
   "svY",
   "svRoadM",
+  "svSpeedMps",
   "svActive",
   "svCpuGflops",
   "svQueueGflop",

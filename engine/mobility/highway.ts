@@ -66,10 +66,12 @@ export class Highway implements MobilitySource {
             out.cvX[k] = x;
             out.cvRoadM[k] = x;
             out.cvY[k] = y[k];
+            out.cvSpeedMps[k] = v[k];
           } else {
             out.svX[k - I] = x;
             out.svRoadM[k - I] = x;
             out.svY[k - I] = y[k];
+            out.svSpeedMps[k - I] = v[k];
           }
         }
       },

@@ -15,6 +15,9 @@ export interface PositionBuffers {
   svX: Float64Array;
   svY: Float64Array;
   svRoadM: Float64Array;
+  /** Speed of each vehicle at the slot's start (m/s). */
+  cvSpeedMps: Float64Array;
+  svSpeedMps: Float64Array;
   /**
    * 1 while a vehicle is in the system: present in the trace and inside RSU
    * coverage. An absent CV generates no task; an absent SV cannot be chosen.
@@ -25,6 +28,13 @@ export interface PositionBuffers {
 
 /** One episode's trajectories. */
 export interface EpisodeMobility {
+  /**
+   * Trace vehicle ids of the chosen vehicles, clients first then services
+   * (absent for synthetic mobility such as the highway).
+   */
+  readonly vehicleIds?: readonly string[];
+  /** Start of the episode's window in trace time (s); absent for synthetic mobility. */
+  readonly startS?: number;
   /** Fills the positions at the start of 0-based slot `slot` (time slot * tau). */
   positions(slot: number, out: PositionBuffers): void;
 }

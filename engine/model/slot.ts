@@ -46,12 +46,15 @@ export interface SlotState {
   cvY: Float64Array;
   /** Scalar road coordinate po of eq. (54) (m); on the highway it is x. */
   cvRoadM: Float64Array;
+  /** Speed at the slot's start (m/s). */
+  cvSpeedMps: Float64Array;
   cvCpuGflops: Float64Array;
   cvTxPowerW: Float64Array;
   cvQueueGflop: Float64Array;
   svX: Float64Array;
   svY: Float64Array;
   svRoadM: Float64Array;
+  svSpeedMps: Float64Array;
   /** 1 while the SV is in the system; an absent SV cannot be chosen. */
   svActive: Uint8Array;
   svCpuGflops: Float64Array;

@@ -90,9 +90,17 @@ export interface EpisodeEvent {
   episode: number;
 }
 
+/** Emitted at a reset: who the episode's vehicles are. */
+export interface EpisodeStartEvent extends EpisodeEvent {
+  /** Trace ids of the vehicles, clients first (absent for synthetic mobility). */
+  vehicleIds?: readonly string[];
+  /** The window's start in trace time (s); absent for synthetic mobility. */
+  windowStartS?: number;
+}
+
 /** The environment's events (writers and progress bars subscribe to them). */
 export interface EnvEvents {
-  episodeStart: EpisodeEvent;
+  episodeStart: EpisodeStartEvent;
   slot: SlotEvent;
   episodeEnd: EpisodeEvent;
 }
@@ -231,9 +239,14 @@ export class Env extends Emitter<EnvEvents> {
     s.svQueueGflop.fill(0);
     s.rsuQueueGflop.fill(0);
     s.episode = e;
-    this.#trajectories = w.mobility.episode(e, Rng.stream(seed, "mobility", e));
+    const trajectories = w.mobility.episode(e, Rng.stream(seed, "mobility", e));
+    this.#trajectories = trajectories;
     this.#episode = episode;
-    this.emit("episodeStart", { episode });
+    this.emit("episodeStart", {
+      episode,
+      vehicleIds: trajectories.vehicleIds,
+      windowStartS: trajectories.startS,
+    });
     this.#moveTo(0);
     return this.#observation;
   }
@@ -330,7 +343,7 @@ class StateBlock {
     K: number,
     fixed: { rsuX: number; rsuY: number; rsuCpuGflops: number; cvTxPowerW: number },
   ) {
-    this.#f64 = new Float64Array(6 * I + 5 * S + K);
+    this.#f64 = new Float64Array(7 * I + 6 * S + K);
     this.#i32 = new Int32Array(I);
     this.#u8 = new Uint8Array(I + S);
     let off = 0;
@@ -343,12 +356,14 @@ class StateBlock {
       cvX: f64(I),
       cvY: f64(I),
       cvRoadM: f64(I),
+      cvSpeedMps: f64(I),
       cvCpuGflops: f64(I),
       cvTxPowerW: f64(I).fill(fixed.cvTxPowerW),
       cvQueueGflop: f64(I),
       svX: f64(S),
       svY: f64(S),
       svRoadM: f64(S),
+      svSpeedMps: f64(S),
       svActive: this.#u8.subarray(I),
       svCpuGflops: f64(S),
       svQueueGflop: f64(S),

@@ -16,6 +16,7 @@ export class FcdRecords {
   readonly #recStep = new Column(i32(1 << 16), i32);
   readonly #recX = new Column(f64(1 << 16), f64);
   readonly #recY = new Column(f64(1 << 16), f64);
+  readonly #recSpeed = new Column(f64(1 << 16), f64);
   readonly #ids: string[] = [];
   readonly #types: string[] = [];
   readonly #idBytes: Uint8Array[] = [];
@@ -66,6 +67,13 @@ export class FcdRecords {
         }" are not numbers`,
       );
     }
+    const speed = a[11] < 0 ? NaN : parseDecimal(b, a[11], a[12]);
+    if (a[11] >= 0 && !Number.isFinite(speed)) {
+      throw this.#error(
+        line,
+        `malformed FCD: speed="${attrText(b, a[11], a[12])}" is not a number`,
+      );
+    }
     const v = this.#intern(b, a, a[4], a[5], a[6]);
     const step = this.#times.length - 1;
     if (this.#lastStepOf.data[v] === step) {
@@ -81,6 +89,7 @@ export class FcdRecords {
     this.#recStep.push(step);
     this.#recX.push(x);
     this.#recY.push(y);
+    this.#recSpeed.push(speed);
   }
   #intern(b: Uint8Array, a: Int32Array, s: number, e: number, h: number): number {
     const v = this.#byHash.get(h);
@@ -122,6 +131,7 @@ export class FcdRecords {
       recStep: this.#recStep.trimmed(),
       recX: this.#recX.trimmed(),
       recY: this.#recY.trimmed(),
+      recSpeed: this.#recSpeed.trimmed(),
       ids: this.#ids,
       types: this.#types,
       vehStart,

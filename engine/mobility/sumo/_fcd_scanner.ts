@@ -37,7 +37,7 @@ export class FcdScanner {
   readonly #stackName: string[] = [];
   readonly #stackLine: number[] = [];
   // attribute ranges of the tag being read: [start, end, hash]
-  #a = new Int32Array(12);
+  #a = new Int32Array(13);
 
   readonly #records: FcdRecords;
 
@@ -165,6 +165,7 @@ export class FcdScanner {
         a[5] = ve;
         a[6] = h;
       } else if (n === 4 && b[ns] === 116 && b[ns + 1] === 121) (a[7] = vs), (a[8] = ve); // type
+      else if (n === 5 && b[ns] === 115 && b[ns + 1] === 112) (a[11] = vs), (a[12] = ve); // speed
     } else if (kind === K_STEP && n === 4 && b[ns] === 116 && b[ns + 1] === 105) {
       a[9] = vs; // time
       a[10] = ve;

@@ -11,10 +11,17 @@ import { recordAt, stepAtOrBefore, stepCount, type Trace } from "./trace.ts";
 /** Times within this of a trace step are that step (s). */
 export const EPS_S = 1e-6;
 
-/** Samples one trace; `x`, `y` hold the last position sampled. */
+/**
+ * Samples one trace; `x`, `y`, `speedMps` hold the last position and speed
+ * sampled. Speeds are interpolated like positions; a record without a
+ * `speed` attribute gets the speed of its step from consecutive positions
+ * (distance to the vehicle's next record over the time between them, or
+ * from its previous record at its last one; 0 for a single record).
+ */
 export class TraceSampler {
   x = 0;
   y = 0;
+  speedMps = 0;
 
   constructor(
     readonly trace: Trace,
@@ -35,6 +42,7 @@ export class TraceSampler {
     if (dt <= EPS_S || this.interpolation === "previous") {
       this.x = t.recX[r0];
       this.y = t.recY[r0];
+      this.speedMps = this.#speedOf(v, k, r0);
       return true;
     }
     if (k + 1 >= stepCount(t)) return false;
@@ -43,7 +51,21 @@ export class TraceSampler {
     const u = dt / (t.timesS[k + 1] - t.timesS[k]);
     this.x = t.recX[r0] + u * (t.recX[r1] - t.recX[r0]);
     this.y = t.recY[r0] + u * (t.recY[r1] - t.recY[r0]);
+    const v0 = this.#speedOf(v, k, r0);
+    this.speedMps = v0 + u * (this.#speedOf(v, k + 1, r1) - v0);
     return true;
+  }
+
+  /** The speed of record `r` (vehicle `v` at step `k`): its attribute, or from positions. */
+  #speedOf(v: number, k: number, r: number): number {
+    const t = this.trace;
+    if (!Number.isNaN(t.recSpeed[r])) return t.recSpeed[r];
+    const next = k + 1 < stepCount(t) ? recordAt(t, v, k + 1) : -1;
+    const prev = next < 0 && k > 0 ? recordAt(t, v, k - 1) : -1;
+    const [a, b] = next >= 0 ? [r, next] : prev >= 0 ? [prev, r] : [r, r];
+    if (a === b) return 0;
+    const dt = t.timesS[t.recStep[b]] - t.timesS[t.recStep[a]];
+    return Math.hypot(t.recX[b] - t.recX[a], t.recY[b] - t.recY[a]) / dt;
   }
 
   /** Whether the last sampled position is within the RSU's coverage. */

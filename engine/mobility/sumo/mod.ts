@@ -24,10 +24,12 @@
  * const out = {
  *   cvX: new Float64Array(7), cvY: new Float64Array(7), cvRoadM: new Float64Array(7),
  *   svX: new Float64Array(5), svY: new Float64Array(5), svRoadM: new Float64Array(5),
+ *   cvSpeedMps: new Float64Array(7), svSpeedMps: new Float64Array(5),
  *   cvActive: new Uint8Array(7), svActive: new Uint8Array(5),
  * };
  * episode.positions(0, out);
  * if (!out.cvActive.every((a) => a === 1)) throw new Error("all clients start in coverage");
+ * console.log(episode.vehicleIds, out.cvSpeedMps); // trace ids and speeds (m/s)
  * ```
  *
  * @module

@@ -163,6 +163,7 @@ export class SumoSource implements MobilitySource {
     const x = new Float64Array(T * n);
     const y = new Float64Array(T * n);
     const road = new Float64Array(T * n);
+    const speed = new Float64Array(T * n);
     const active = new Uint8Array(T * n);
     for (let k = 0; k < n; k++) {
       let departed = false;
@@ -173,11 +174,13 @@ export class SumoSource implements MobilitySource {
           x[i] = this.#sampler.x;
           y[i] = this.#sampler.y;
           road[i] = o.axis.roadM(x[i], y[i]);
+          speed[i] = this.#sampler.speedMps;
         } else {
           // hold the last known position: finite values for an inactive vehicle
           x[i] = x[i - n];
           y[i] = y[i - n];
           road[i] = road[i - n];
+          speed[i] = speed[i - n];
         }
         departed ||= !present || !this.#sampler.inCoverage();
         active[i] = departed ? 0 : 1;
@@ -185,6 +188,8 @@ export class SumoSource implements MobilitySource {
     }
     const I = o.cvCount;
     return {
+      vehicleIds: vehicles.map((v) => o.trace.ids[v]),
+      startS: roles.startS,
       positions(slot: number, out: PositionBuffers) {
         if (!(slot >= 0 && slot < T && Number.isInteger(slot))) {
           throw new RangeError(
@@ -198,11 +203,13 @@ export class SumoSource implements MobilitySource {
             out.cvX[k] = x[i];
             out.cvY[k] = y[i];
             out.cvRoadM[k] = road[i];
+            out.cvSpeedMps[k] = speed[i];
             out.cvActive[k] = active[i];
           } else {
             out.svX[k - I] = x[i];
             out.svY[k - I] = y[i];
             out.svRoadM[k - I] = road[i];
+            out.svSpeedMps[k - I] = speed[i];
             out.svActive[k - I] = active[i];
           }
         }

@@ -20,6 +20,8 @@ export interface Trace {
   readonly recStep: Int32Array;
   readonly recX: Float64Array;
   readonly recY: Float64Array;
+  /** Per record: the `speed` attribute (m/s), NaN where the trace has none. */
+  readonly recSpeed: Float64Array;
   /** Vehicle ids and `type` attributes, by vehicle index. */
   readonly ids: readonly string[];
   readonly types: readonly string[];

@@ -32,9 +32,11 @@ const buffers = (): PositionBuffers => ({
   cvX: new Float64Array(2),
   cvY: new Float64Array(2),
   cvRoadM: new Float64Array(2),
+  cvSpeedMps: new Float64Array(2),
   svX: new Float64Array(1),
   svY: new Float64Array(1),
   svRoadM: new Float64Array(1),
+  svSpeedMps: new Float64Array(1),
   cvActive: new Uint8Array(2),
   svActive: new Uint8Array(1),
 });

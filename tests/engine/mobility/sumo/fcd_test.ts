@@ -7,6 +7,7 @@ import {
 } from "../../../../engine/mobility/sumo/fcd.ts";
 import { recordAt, stepAtOrBefore } from "../../../../engine/mobility/sumo/trace.ts";
 import { TraceError } from "../../../../engine/mobility/sumo/trace_error.ts";
+import { TraceSampler } from "../../../../engine/mobility/sumo/_sampler.ts";
 
 const FIXTURE = new URL("../../../fixtures/sumo/tiny.fcd.xml", import.meta.url).pathname;
 const text = Deno.readTextFileSync(FIXTURE);
@@ -189,4 +190,34 @@ Deno.test("FCD errors: a missing file", async () => {
     e.format(),
     "no/such/trace.fcd.xml: Cannot read the FCD trace as the file does not exist",
   );
+});
+
+Deno.test("FCD: the speed attribute is read; a trace without it gets speeds from positions", () => {
+  const head = '<fcd-export>\n  <timestep time="0">\n';
+  const withSpeed = parseFcd(
+    head + '    <vehicle id="a" x="0" y="0" speed="12.5"/>\n  </timestep>\n</fcd-export>\n',
+    "speed.xml",
+  );
+  assertEquals([...withSpeed.recSpeed], [12.5]);
+  const bad = '    <vehicle id="a" x="0" y="0" speed="fast"/>\n  </timestep>\n</fcd-export>\n';
+  assertThrows(() => parseFcd(head + bad, "bad.xml"), TraceError);
+  // a: 3-4-5 triangle per 2 s step (2.5 m/s), then 10 m in 2 s; b: a single record.
+  const t = parseFcd(
+    '<fcd-export>\n  <timestep time="0">\n    <vehicle id="a" x="0" y="0"/>\n' +
+      '    <vehicle id="b" x="7" y="7"/>\n  </timestep>\n' +
+      '  <timestep time="2">\n    <vehicle id="a" x="3" y="4"/>\n  </timestep>\n' +
+      '  <timestep time="4">\n    <vehicle id="a" x="13" y="4"/>\n  </timestep>\n</fcd-export>\n',
+    "nospeed.xml",
+  );
+  assertEquals(Number.isNaN(t.recSpeed[0]), true);
+  const s = new TraceSampler(t, "linear", 0, 0, 1e9);
+  const speedAt = (id: string, timeS: number) => {
+    assertEquals(s.sample(t.ids.indexOf(id), timeS), true);
+    return s.speedMps;
+  };
+  assertEquals(speedAt("a", 0), 2.5); // to the next record
+  assertEquals(speedAt("a", 2), 5); // 10 m in the next 2 s
+  assertEquals(speedAt("a", 4), 5); // the last record: from the previous one
+  assertEquals(speedAt("a", 1), 3.75); // interpolated like positions
+  assertEquals(speedAt("b", 0), 0); // a single record
 });

@@ -32,9 +32,11 @@ Deno.test("nyc: the committed FDR Drive trace gives the paper's setting", async 
     cvX: new Float64Array(I),
     cvY: new Float64Array(I),
     cvRoadM: new Float64Array(I),
+    cvSpeedMps: new Float64Array(I),
     svX: new Float64Array(J),
     svY: new Float64Array(J),
     svRoadM: new Float64Array(J),
+    svSpeedMps: new Float64Array(J),
     cvActive: new Uint8Array(I),
     svActive: new Uint8Array(J),
   };

@@ -48,9 +48,11 @@ function buffers(cv: number, sv: number): PositionBuffers {
     cvX: new Float64Array(cv),
     cvY: new Float64Array(cv),
     cvRoadM: new Float64Array(cv),
+    cvSpeedMps: new Float64Array(cv),
     svX: new Float64Array(sv),
     svY: new Float64Array(sv),
     svRoadM: new Float64Array(sv),
+    svSpeedMps: new Float64Array(sv),
     cvActive: new Uint8Array(cv),
     svActive: new Uint8Array(sv),
   };

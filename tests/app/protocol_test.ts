@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import { bufferBytes, packState, unpackState, views } from "../../app/sandbox/protocol.ts";
+import type { SlotState } from "../../engine/model/slot.ts";
+import { openEnv } from "../../engine/sim/env.ts";
+
+Deno.test("sandbox protocol: a packed state unpacks to every field of the engine's, speeds included", async () => {
+  for (const file of ["scenarios/highway.yaml", "scenarios/nyc.yaml"]) {
+    const env = await openEnv(file);
+    env.reset({ episode: 2 });
+    const s = env.state;
+    const shape = { cvs: s.cvX.length, svs: s.svX.length, types: s.rsuQueueGflop.length };
+    const v = views(new SharedArrayBuffer(bufferBytes(shape)), shape);
+    packState(s, v.state);
+    const copy = structuredClone(s) as SlotState;
+    for (const a of Object.values(copy)) if (ArrayBuffer.isView(a)) (a as Float64Array).fill(0);
+    unpackState(v.state, copy);
+    assert.deepEqual(copy, structuredClone(s));
+    assert.ok(s.cvSpeedMps.every((x) => x > 0) && s.svSpeedMps.every((x) => x > 0), file);
+  }
+});
