@@ -20,6 +20,7 @@ const RESULT_FILES = new Set([
   "slots.csv",
   "queues.csv",
   "steps.csv",
+  "vehicles.csv",
 ]);
 
 async function exists(path: string): Promise<boolean> {

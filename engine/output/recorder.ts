@@ -1,16 +1,16 @@
 /**
- * Per-policy results: streams `slots.csv`, `queues.csv` and `steps.csv`
- * (atomically) and accumulates the aggregates of the comparison table.
+ * Per-policy results: streams `slots.csv`, `queues.csv`, `steps.csv` and
+ * `vehicles.csv` (atomically) and accumulates the aggregates of the comparison table.
  *
  * @module
  */
 import { join } from "node:path";
 import { quantileSorted } from "simple-statistics";
-import type { Env, SlotEvent } from "../sim/env.ts";
+import type { Env, EpisodeStartEvent, SlotEvent } from "../sim/env.ts";
 import { AtomicWriter } from "./atomic.ts";
 import { csvLine } from "./csv.ts";
 
-/** Column names of the three CSV files. */
+/** Column names of the CSV files. */
 export const SLOT_COLUMNS = [
   "episode",
   "slot",
@@ -37,6 +37,17 @@ export const QUEUE_COLUMNS = [
   "service_gflop_per_s",
 ] as const;
 export const STEP_COLUMNS = ["episode", "slot", "objective", "reward", "mean_delay_s"] as const;
+export const VEHICLE_COLUMNS = [
+  "episode",
+  "slot",
+  "vehicle",
+  "trace_id",
+  "x_m",
+  "y_m",
+  "road_m",
+  "speed_mps",
+  "active",
+] as const;
 
 /** Aggregates of one policy over a run (A20). */
 export interface Aggregates {
@@ -56,6 +67,10 @@ export interface EpisodeFigures {
   meanDelayS: number;
   meanObjective: number;
   backlogSumGflop: { local: number; rsu: number; sv: number };
+  /** Start of the episode's trace window (s); null for synthetic mobility (the highway). */
+  windowStartS: number | null;
+  /** Trace id of each chosen vehicle (`cv1`.., `sv1`..); null for synthetic mobility. */
+  vehicles: Record<string, string> | null;
 }
 
 /** Subscribes to an environment; call `commit()` or `abort()` at the end. */
@@ -65,18 +80,24 @@ export class Recorder {
   readonly #slots?: AtomicWriter;
   readonly #queues?: AtomicWriter;
   readonly #steps?: AtomicWriter;
+  readonly #vehicles?: AtomicWriter;
   readonly #delays: number[] = [];
   readonly #names: string[];
   readonly #layers: number[];
+  readonly #cvs: number;
   #objSum = 0;
   #slotCount = 0;
   #backlog = { local: 0, rsu: 0, sv: 0 };
   #ep = { delay: 0, tasks: 0, obj: 0, slots: 0, local: 0, rsu: 0, sv: 0 };
+  /** Trace ids of the current episode's vehicles, clients first ("" when none). */
+  #ids: readonly string[] = [];
+  #windowStartS: number | null = null;
 
   /** Writes CSVs into `dir` when given; aggregates only otherwise. */
   constructor(env: Env, dir?: string) {
     this.#names = env.world.tables.map((t) => t.name);
     this.#layers = env.world.tables.map((t) => t.L);
+    this.#cvs = env.info.cvCount;
     if (dir) {
       const open = (name: string, cols: readonly string[]) => {
         const w = new AtomicWriter(join(dir, name));
@@ -87,12 +108,42 @@ export class Recorder {
       this.#slots = open("slots.csv", SLOT_COLUMNS);
       this.#queues = open("queues.csv", QUEUE_COLUMNS);
       this.#steps = open("steps.csv", STEP_COLUMNS);
+      this.#vehicles = open("vehicles.csv", VEHICLE_COLUMNS);
     }
+    env.on("episodeStart", (e) => this.#onEpisodeStart(e));
     env.on("slot", (e) => this.#onSlot(e));
     env.on("episodeEnd", ({ episode }) => this.#onEpisodeEnd(episode));
   }
 
+  #onEpisodeStart(e: EpisodeStartEvent): void {
+    this.#ids = e.vehicleIds ?? [];
+    this.#windowStartS = e.windowStartS ?? null;
+  }
+
+  /** One `vehicles.csv` row per vehicle: position, road coordinate (54), speed. */
+  #writeVehicles(e: SlotEvent): void {
+    const s = e.state;
+    const w = this.#vehicles!;
+    const I = s.cvX.length;
+    const row = (
+      name: string,
+      k: number,
+      x: number,
+      y: number,
+      road: number,
+      v: number,
+      a: number,
+    ) => w.write(csvLine([e.episode, e.slot, name, this.#ids[k] ?? "", x, y, road, v, a]));
+    for (let i = 0; i < I; i++) {
+      row(`cv${i + 1}`, i, s.cvX[i], s.cvY[i], s.cvRoadM[i], s.cvSpeedMps[i], s.cvActive[i]);
+    }
+    for (let j = 0; j < s.svX.length; j++) {
+      row(`sv${j + 1}`, I + j, s.svX[j], s.svY[j], s.svRoadM[j], s.svSpeedMps[j], s.svActive[j]);
+    }
+  }
+
   #onSlot(e: SlotEvent): void {
+    if (this.#vehicles) this.#writeVehicles(e);
     const { state: s, detail: d, decision } = e;
     let tasks = 0;
     let delay = 0;
@@ -172,8 +223,18 @@ export class Recorder {
       meanDelayS: ep.tasks > 0 ? ep.delay / ep.tasks : 0,
       meanObjective: ep.slots > 0 ? ep.obj / ep.slots : 0,
       backlogSumGflop: { local: ep.local, rsu: ep.rsu, sv: ep.sv },
+      windowStartS: this.#windowStartS,
+      vehicles: this.#ids.length > 0 ? this.#vehicleMap() : null,
     });
     this.#ep = { delay: 0, tasks: 0, obj: 0, slots: 0, local: 0, rsu: 0, sv: 0 };
+  }
+
+  /** `{cv1: id, .., sv1: id, ..}` of the current episode. */
+  #vehicleMap(): Record<string, string> {
+    const I = this.#cvs;
+    const out: Record<string, string> = {};
+    this.#ids.forEach((id, k) => (out[k < I ? `cv${k + 1}` : `sv${k - I + 1}`] = id));
+    return out;
   }
 
   /** The run's aggregates so far. */

@@ -24,7 +24,9 @@ Deno.test("V = 0 (MODEL.md A24): genetic and rsu give finite delays", async () =
     assert.doesNotMatch(slots, /NaN|Infinity/, p);
   }
   const summary = await Deno.readTextFile(join(r.out, "summary.json"));
-  assert.doesNotMatch(summary, /NaN|Infinity|null/);
+  // The highway has no trace: its episodes' windowStartS and vehicles are null by design.
+  const figures = summary.replaceAll(/"(windowStartS|vehicles)": null/g, "");
+  assert.doesNotMatch(figures, /NaN|Infinity|null/);
 });
 
 Deno.test("a bandwidth of 1e-308 Hz is refused at its key", async () => {

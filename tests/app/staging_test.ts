@@ -54,6 +54,7 @@ Deno.test("a finished run replaces the earlier results whole: no folder mixes tw
     "slots.csv",
     "steps.csv",
     "summary.json",
+    "vehicles.csv",
   ]);
 });
 
