@@ -138,7 +138,8 @@ async function copyShipped(): Promise<string> {
   for (const f of ["highway.yaml", "nyc.yaml"]) {
     await Deno.copyFile(`${ROOT}scenarios/${f}`, join(dir, f));
   }
-  for (const f of ["fdr.fcd.xml", "fdr.net.xml", "fdr.osm", "fdr.flows.xml"]) {
+  await Deno.mkdir(join(dir, "nyc", "osm"));
+  for (const f of ["fdr.fcd.xml", "fdr.net.xml", "osm/fdr-north.osm", "fdr.flows.xml"]) {
     await Deno.copyFile(`${ROOT}scenarios/nyc/${f}`, join(dir, "nyc", f));
   }
   for (const sub of ["highway", "nyc"]) {

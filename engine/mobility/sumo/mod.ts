@@ -13,12 +13,14 @@
  *   kind: "sumo",
  *   net: "nyc/fdr.net.xml",
  *   trace: "nyc/fdr.fcd.xml",
- *   rsu: { edge: "-100", positionM: 1413 },
- *   road: { edges: ["-100"] },
+ *   rsu: { edge: "32939514#0", positionM: 5 },
+ *   road: {
+ *     edges: ["960097006", "32939512#0", "32939512#1-AddedOnRampEdge", "32939512#1", "32939513"],
+ *   },
  * });
  * const source = await createSumoMobility(config, {
  *   baseDir: "scenarios", // run from the repository root
- *   cvCount: 7, svCount: 5, slots: 30, tauS: 1, episodes: 10, coverageM: 1500, seed: 1,
+ *   cvCount: 7, svCount: 5, slots: 30, tauS: 1, episodes: 10, coverageM: 1000, seed: 1,
  * });
  * const episode = source.episode(0, Rng.stream(1, "mobility", 0));
  * const out = {

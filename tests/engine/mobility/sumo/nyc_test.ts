@@ -7,7 +7,7 @@ import { Rng } from "../../../../engine/rng.ts";
 
 const SCENARIOS = new URL("../../../../scenarios", import.meta.url).pathname;
 
-Deno.test("nyc: the committed FDR Drive trace gives the paper's setting", async () => {
+Deno.test("nyc: the committed trace of the real FDR Drive gives the paper's setting", async () => {
   const s = parse(await Deno.readTextFile(`${SCENARIOS}/nyc.yaml`));
   const config = SumoMobilitySchema.parse(s.mobility);
   const I = s.vehicles.clients.count, J = s.vehicles.services.count, T = s.time.slots;
@@ -25,9 +25,9 @@ Deno.test("nyc: the committed FDR Drive trace gives the paper's setting", async 
   assertEquals(src.log, [
     `sumo: using the shipped trace ${SCENARIOS}/nyc/fdr.fcd.xml (build.prefer: shipped)`,
   ]);
-  // the RSU is mid-segment on the 2826.69 m carriageway
-  assertAlmostEquals(src.roadFromM, -1413, 1);
-  assertAlmostEquals(src.roadToM, 1413.7, 1);
+  // the RSU is mid-segment on the 1829 m northbound carriageway (9 edges of 5 OSM ways)
+  assertAlmostEquals(src.roadFromM, -958.7, 0.1);
+  assertAlmostEquals(src.roadToM, 870.5, 0.1);
   const b: PositionBuffers = {
     cvX: new Float64Array(I),
     cvY: new Float64Array(I),
