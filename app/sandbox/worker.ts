@@ -7,9 +7,10 @@
  *
  * @module
  */
-import { SlotModel, type SlotState } from "../../engine/model/slot.ts";
+import { SlotModel } from "../../engine/model/slot.ts";
 import { Rng, type RngState } from "../../engine/rng.ts";
 import { NeighbourIndex } from "../../engine/sim/neighbours.ts";
+import { StateBlock } from "../../engine/sim/state.ts";
 import { Observation } from "../../engine/sim/observation.ts";
 import type { PolicyDefinition, PolicyInstance, StepResult } from "../../engine/sim/policy.ts";
 import { shapeProblems } from "../plugin.ts";
@@ -20,7 +21,6 @@ import {
   type Init,
   OP,
   readJson,
-  type Shape,
   STATUS,
   unpackState,
   views,
@@ -50,35 +50,6 @@ async function importPlugin(url: string): Promise<PolicyDefinition | string[]> {
   return problems.length > 0 ? problems : def as PolicyDefinition;
 }
 
-function emptyState(shape: Shape): SlotState {
-  const { cvs: I, svs: S, types: K } = shape;
-  const f64 = (n: number) => new Float64Array(n);
-  return {
-    episode: 0,
-    slot: 0,
-    cvType: new Int32Array(I),
-    cvActive: new Uint8Array(I),
-    cvX: f64(I),
-    cvY: f64(I),
-    cvRoadM: f64(I),
-    cvSpeedMps: f64(I),
-    cvCpuGflops: f64(I),
-    cvTxPowerW: f64(I),
-    cvQueueGflop: f64(I),
-    svX: f64(S),
-    svY: f64(S),
-    svRoadM: f64(S),
-    svSpeedMps: f64(S),
-    svActive: new Uint8Array(S),
-    svCpuGflops: f64(S),
-    svQueueGflop: f64(S),
-    rsuX: 0,
-    rsuY: 0,
-    rsuCpuGflops: 0,
-    rsuQueueGflop: f64(K),
-  };
-}
-
 /** Whether `a` holds exactly `n` numbers (the fast path of a decision). */
 function numbers(a: ArrayLike<unknown> | undefined, n: number): boolean {
   if (!a || a.length !== n) return false;
@@ -100,7 +71,9 @@ async function serve(init: Extract<Init, { mode: "create" }>): Promise<void> {
   if (typeof inst?.decide !== "function") {
     throw new TypeError("create() must return an object with a decide() method");
   }
-  const state = emptyState(init.shape);
+  const { cvs, svs, types } = init.shape;
+  const fixed = { rsuX: 0, rsuY: 0, rsuCpuGflops: 0, cvTxPowerW: 0 }; // unpacked each call
+  const state = new StateBlock(cvs, svs, types, fixed).state;
   const model = new SlotModel(init.model, init.tables, init.shape.svs);
   const index = new NeighbourIndex(init.model.v2vRangeM);
   const obs = new Observation(state, init.tables, model, index);
