@@ -1,8 +1,8 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-env
 /**
  * The vecscene command line: `run`, `train`, `validate`, `models`,
- * `policies` and `schema`. User errors print `file:line:col: message` and
- * exit with code 2.
+ * `policies`, `report` and `schema`. User errors print `file:line:col:
+ * message` and exit with code 2.
  *
  * @module
  */
@@ -140,6 +140,21 @@ export function program(): Command {
           console.log(`${"".padEnd(14)}${k}: ${JSON.stringify(v)}`);
         }
       }
+    });
+
+  cli.command("report")
+    .description(
+      "Merge experiment output folders (shards, machines) into results.csv, summary.csv, " +
+        "figures and report.html",
+    )
+    .argument("<dirs...>", "experiment output folders (deno task experiment --out DIR)")
+    .option("-o, --out <dir>", "where to write the report (default: the first folder)")
+    .option("--no-png", "write SVG figures only")
+    .option("-q, --quiet", "print nothing but errors")
+    .action(async (dirs, opts) => {
+      // Loaded on demand: Vega is needed by this command only.
+      const { reportCommand } = await import("./app/cli/report.ts");
+      await reportCommand(dirs, opts);
     });
 
   cli.command("schema")
