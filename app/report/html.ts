@@ -56,14 +56,14 @@ figure{margin:1.2rem 0;display:inline-block;vertical-align:top}
 figure svg{max-width:100%;height:auto}figcaption{font-size:13px;color:#555}
 .agree{color:#1a6e1a;font-weight:600}.disagree{color:#a31515;font-weight:600}
 pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:12px;max-height:30rem}
-.note{color:#555;font-size:13px}`;
+.note{color:#555;font-size:13px}.wide{overflow-x:auto}`;
 
 function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
   const tr = rows.map((r) =>
     `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ""}>${c}</td>`).join("")}</tr>`
   ).join("\n");
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`;
+  return `<div class="wide"><table><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table></div>`;
 }
 
 function interval(r: { mean: number | null; ciLow: number | null; ciHigh: number | null }) {
