@@ -1,8 +1,8 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-env
 /**
  * The vecscene command line: `run`, `train`, `validate`, `models`,
- * `policies`, `report` and `schema`. User errors print `file:line:col:
- * message` and exit with code 2.
+ * `policies`, `experiment`, `report` and `schema`. User errors print
+ * `file:line:col: message` and exit with code 2.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { VERSION } from "./engine/version.ts";
 import { modelsCommand } from "./app/cli/models.ts";
 import { runCommand } from "./app/cli/run.ts";
 import { schemaCommand } from "./app/cli/schema.ts";
+import { experimentCommand, experimentSchemaText } from "./app/cli/experiment.ts";
 import { validateCommand } from "./app/cli/validate.ts";
 import { trainCommand } from "./app/cli/train.ts";
 
@@ -142,6 +143,24 @@ export function program(): Command {
       }
     });
 
+  cli.command("experiment")
+    .description(
+      "Run an experiment's cells (grid point x policy x seed), resuming finished ones; " +
+        "--dry-run lists them",
+    )
+    .argument("<file>", "experiment YAML file (experiments/*.yaml)")
+    .option("--profile <name>", "apply the file's profile (quick, paper, ...)")
+    .option("-o, --out <dir>", "output folder (default out/experiments/<name>[-<profile>])")
+    .option("-j, --jobs <n>", "cells run at once, each in a worker process", integer(1, 1024), 1)
+    .option(
+      "--shard <i/n>",
+      "run the i-th of n deterministic slices (default: SLURM_ARRAY_TASK_ID/COUNT when set)",
+    )
+    .option("--dry-run", "list the cells and what is done; run nothing")
+    .addOption(new Option("--cell <hash>", "run this one cell here (a worker's job)").hideHelp())
+    .option("-q, --quiet", "no progress bar, no summary")
+    .action(async (file, opts) => await experimentCommand(file, opts));
+
   cli.command("report")
     .description(
       "Merge experiment output folders (shards, machines) into results.csv, summary.csv, " +
@@ -158,10 +177,18 @@ export function program(): Command {
     });
 
   cli.command("schema")
-    .description("Write the scenario JSON Schema (for editor autocompletion)")
-    .option("--out <file>", "where to write it", "scenarios/scenario.schema.json")
-    .option("--check", "exit 1 if the file is not up to date")
-    .action(async (opts) => await schemaCommand(opts));
+    .description("Write the scenario and experiment JSON Schemas (for editor autocompletion)")
+    .option("--out <file>", "where to write the scenario's", "scenarios/scenario.schema.json")
+    .option(
+      "--experiment-out <file>",
+      "where to write the experiment's",
+      "experiments/experiment.schema.json",
+    )
+    .option("--check", "exit 1 if a file is not up to date")
+    .action(async (opts) => {
+      await schemaCommand(opts);
+      await schemaCommand({ out: opts.experimentOut, check: opts.check }, experimentSchemaText());
+    });
 
   return cli;
 }

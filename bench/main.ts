@@ -10,6 +10,7 @@ import { benchTrace } from "./trace.ts";
 import { benchGemm, benchLearning, benchTfjsKernels } from "./learning.ts";
 import { benchSandbox } from "./sandbox.ts";
 import { benchSoak } from "./soak.ts";
+import { benchExperiment } from "./experiment.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -23,6 +24,7 @@ const SUITES: Suite[] = [
   ["gemm.", benchGemm],
   ["sandbox.", benchSandbox],
   ["soak.", benchSoak],
+  ["experiment.", benchExperiment],
 ];
 
 /** Runs the suites whose figures match `only` and prints them. */

@@ -1,5 +1,5 @@
 /**
- * `schema`: write (or check) the scenario JSON Schema.
+ * `schema`: write (or check) the scenario and experiment JSON Schemas.
  *
  * @module
  */
@@ -12,8 +12,11 @@ export function schemaText(): string {
   return JSON.stringify(scenarioJsonSchema(), null, 2) + "\n";
 }
 
-export async function schemaCommand(o: { out: string; check?: boolean }): Promise<void> {
-  const text = schemaText();
+/** Writes (or with `check`, compares) a JSON Schema: the scenario's, unless `text` is given. */
+export async function schemaCommand(
+  o: { out: string; check?: boolean },
+  text: string = schemaText(),
+): Promise<void> {
   if (o.check) {
     const current = await Deno.readTextFile(o.out).catch(() => "");
     if (current !== text) throw new UserError(`${o.out} is out of date: run \`deno task schema\``);

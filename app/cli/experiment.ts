@@ -1,0 +1,124 @@
+/**
+ * `experiment FILE [--profile P] [--out DIR] [--jobs N] [--shard I/N]
+ * [--dry-run]`: run an experiment's cells (app/experiment/runner.ts), or
+ * list them and what is done. Ctrl-C (or SIGTERM, as Slurm sends at a time
+ * limit) ends the running workers; rerunning the command resumes.
+ *
+ * @module
+ */
+import { UserError } from "../../engine/errors.ts";
+import { describeCell } from "../experiment/pool.ts";
+import { duration } from "../experiment/progress.ts";
+import {
+  type ExperimentOptions,
+  type Plan,
+  plan,
+  runExperiment,
+  runOneCell,
+} from "../experiment/runner.ts";
+import { experimentJsonSchema } from "../experiment/schema.ts";
+import { parseShard, type Shard, shardFromEnv } from "../experiment/shard.ts";
+
+/** Flags of `experiment`. */
+export interface ExperimentFlags {
+  profile?: string;
+  out?: string;
+  jobs?: number;
+  shard?: string;
+  dryRun?: boolean;
+  /** Run this one cell in this process (what a worker does). */
+  cell?: string;
+  quiet?: boolean;
+}
+
+/** The shard of `--shard`, else of a Slurm job array's environment, else all of it. */
+export function shardOf(flag: string | undefined): Shard | undefined {
+  if (flag !== undefined) return parseShard(flag);
+  return shardFromEnv((name) => Deno.env.get(name));
+}
+
+export async function experimentCommand(file: string, f: ExperimentFlags): Promise<void> {
+  const o: ExperimentOptions = { profile: f.profile, out: f.out, jobs: f.jobs, quiet: f.quiet };
+  o.shard = shardOf(f.shard);
+  if (f.cell !== undefined) {
+    if (!f.out) throw new UserError("--cell needs --out (the experiment's output folder)");
+    await runOneCell(file, f.cell, { ...o, out: f.out });
+    return;
+  }
+  if (f.dryRun) {
+    console.log(dryRunText(await plan(file, o)));
+    return;
+  }
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (!stop.signal.aborted) console.error("\nstopping: ending the running cells");
+    stop.abort();
+  };
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  let r;
+  try {
+    r = await runExperiment(file, { ...o, signal: stop.signal });
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+  const what = `${r.total} cell(s): ${r.skipped} done before, ${r.done} done now, ` +
+    `${r.failed} failed (${duration(r.seconds)})`;
+  if (r.interrupted) {
+    throw new UserError(
+      `interrupted: ${what}; rerun the same command to resume (finished cells are kept)`,
+    );
+  }
+  if (!f.quiet) console.log(`${what}\nresults: ${r.out}/`);
+  if (r.failures.length > 0) {
+    throw new UserError([
+      ...r.failures.slice(0, 10).map((x) => ({
+        message: `cell ${describeCell(x.cell)} failed: ${x.error.split("\n")[0]}`,
+      })),
+      {
+        message: `${r.failures.length} cell(s) failed; logs in ${r.out}/logs/; ` +
+          "rerun the same command to retry them",
+      },
+    ]);
+  }
+}
+
+/** The manifest as a table, with each cell's status. */
+export function dryRunText(p: Plan): string {
+  const { shard } = p;
+  const sharded = shard.count > 1;
+  const head = [
+    "status",
+    "kind",
+    "policy",
+    "seeds",
+    ...(sharded ? ["shard"] : []),
+    "hash",
+    "point",
+  ];
+  const rows = p.cells.map(({ cell, status, shard: s }) => [
+    sharded && s !== shard.index ? `(${status})` : status,
+    cell.kind,
+    cell.policy.label,
+    `${cell.seeds.train ?? "-"}/${cell.seeds.eval ?? "-"}`,
+    ...(sharded ? [`${s}/${shard.count}`] : []),
+    cell.hash,
+    Object.entries(cell.point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" "),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((x, c) => x.padEnd(widths[c])).join("  ").trimEnd();
+  const mine = p.cells.filter((c) => c.shard === shard.index);
+  const n = (s: string) => mine.filter((c) => c.status === s).length;
+  const e = p.x.loaded;
+  const title = `${e.experiment.name}${e.profile ? ` (profile ${e.profile})` : ""}: ` +
+    `${p.cells.length} cell(s)` +
+    (sharded ? `, ${mine.length} in shard ${shard.index}/${shard.count}` : "") +
+    `: ${n("done")} done, ${n("failed")} failed, ${n("todo")} to run; output ${p.out}/`;
+  const note = sharded ? "(status in parentheses: another shard's cell)" : "";
+  return [title, line(head), ...rows.map(line), ...(note ? [note] : [])].join("\n");
+}
+
+/** The experiment JSON Schema as committed. */
+export function experimentSchemaText(): string {
+  return JSON.stringify(experimentJsonSchema(), null, 2) + "\n";
+}

@@ -1,0 +1,250 @@
+/**
+ * Running an experiment: expand the file into its manifest, write
+ * `experiment.json` and `manifest.json`, take this shard's slice, skip the
+ * cells whose result file says done, and run the others in a pool of
+ * worker processes, with a progress bar. Rerunning the same command resumes:
+ * no finished cell is computed again, failed ones are retried.
+ *
+ * Output folder:
+ * - `experiment.json`: the resolved experiment (after its profile);
+ * - `manifest.json`: every cell, in run order;
+ * - `cells/<hash>.json`: one per finished cell (done or failed);
+ * - `timings/<hash>.json`: its wall time (kept apart: cell files are deterministic);
+ * - `logs/<hash>.log`: what its worker printed, one header line per attempt;
+ * - `checkpoints/<hash>/`, `experts/<hash>/`: train and expert cells' folders.
+ *
+ * @module
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { quote, UserError } from "../../engine/errors.ts";
+import { writeFileAtomic } from "../../engine/output/atomic.ts";
+import { VERSION } from "../../engine/version.ts";
+import { defaultRegistry, type PolicyRegistry } from "../registry.ts";
+import { runCell } from "./cell.ts";
+import { type Cell, entryOf, expand, type Expansion } from "./expand.ts";
+import { loadExperiment } from "./load.ts";
+import { cellStatus, describeCell, runPool } from "./pool.ts";
+import { cellsBar, type Counts, duration } from "./progress.ts";
+import { assignShards, type Shard } from "./shard.ts";
+
+/** Options of {@linkcode runExperiment} (the flags of `experiment`). */
+export interface ExperimentOptions {
+  profile?: string;
+  /** Output folder (default `out/experiments/<name>[-<profile>]`). */
+  out?: string;
+  jobs?: number;
+  shard?: Shard;
+  /** No progress bar. */
+  quiet?: boolean;
+  registry?: PolicyRegistry;
+  /** Stops the run: running workers are ended, their cells left to the next run. */
+  signal?: AbortSignal;
+}
+
+/** A cell of the manifest and where this run stands with it. */
+export interface PlannedCell {
+  cell: Cell;
+  shard: number;
+  status: "done" | "failed" | "todo";
+}
+
+/** An expanded experiment, its output folder, and its cells' status. */
+export interface Plan {
+  x: Expansion;
+  out: string;
+  shard: Shard;
+  cells: PlannedCell[];
+}
+
+/** The default output folder of an experiment. */
+export function defaultOut(name: string, profile?: string): string {
+  return join("out", "experiments", profile ? `${name}-${profile}` : name);
+}
+
+/** Loads and expands `file`, and reads which of its cells are done. */
+export async function plan(file: string, o: ExperimentOptions = {}): Promise<Plan> {
+  const loaded = await loadExperiment(file, o.profile);
+  const x = await expand(loaded, o.registry ?? defaultRegistry());
+  const out = o.out ?? defaultOut(loaded.experiment.name, o.profile);
+  const shard = o.shard ?? { index: 1, count: 1 };
+  const shards = assignShards(x.cells, shard.count);
+  const cells: PlannedCell[] = [];
+  for (const cell of x.cells) {
+    const status = (await cellStatus(out, cell.hash)) ?? "todo";
+    cells.push({ cell, shard: shards.get(cell.hash)!, status });
+  }
+  return { x, out, shard, cells };
+}
+
+/** `experiment.json`: the resolved experiment. */
+export function experimentJson(x: Expansion): Record<string, unknown> {
+  const e = x.loaded.experiment;
+  const values: Record<string, unknown[]> = {};
+  for (const p of x.grid.points) {
+    for (const a of p.assignments) {
+      const list = values[a.key] ??= [];
+      if (!list.some((v) => JSON.stringify(v) === JSON.stringify(a.value))) list.push(a.value);
+    }
+  }
+  return {
+    format: "vecscene-experiment/1",
+    name: e.name,
+    profile: x.loaded.profile ?? null,
+    description: e.description,
+    base: e.base,
+    vary: x.grid.keys,
+    values,
+    set: e.set,
+    exclude: e.exclude,
+    policies: x.policies.map((p) => ({
+      label: p.label,
+      id: p.def.id,
+      params: p.params,
+      train: p.train && {
+        ...p.train,
+        pretrain: p.train.pretrain && {
+          policy: p.train.pretrain.def.id,
+          params: p.train.pretrain.params,
+          episodes: p.train.pretrain.episodes,
+        },
+      },
+      checkpoint: (e.policies[p.index] as { checkpoint?: string }).checkpoint,
+    })),
+    seeds: e.seeds,
+    evaluate: e.evaluate,
+    cells: x.cells.length,
+    figures: e.figures,
+    reference: e.reference,
+    version: VERSION,
+  };
+}
+
+/** Refuses an output folder that holds something else than this experiment's results. */
+async function checkOut(out: string, x: Expansion): Promise<void> {
+  let entries: string[];
+  try {
+    entries = [];
+    for await (const e of Deno.readDir(out)) entries.push(e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  if (entries.length === 0) return;
+  let before: { name?: string; profile?: string | null };
+  try {
+    before = JSON.parse(await Deno.readTextFile(join(out, "experiment.json")));
+  } catch {
+    throw new UserError(
+      `--out ${out}: the folder holds files that are not an experiment's results ` +
+        `(${entries.slice(0, 3).map((n) => quote(n)).join(", ")}); choose another folder`,
+    );
+  }
+  const profile = x.loaded.profile ?? null;
+  if (before.name !== x.loaded.experiment.name || (before.profile ?? null) !== profile) {
+    throw new UserError(
+      `--out ${out} holds the results of experiment ${quote(String(before.name))} ` +
+        `(profile ${before.profile ?? "none"}), not of ${quote(x.loaded.experiment.name)} ` +
+        `(profile ${profile ?? "none"}); choose another folder`,
+    );
+  }
+}
+
+/** How a worker process runs one cell: this program, with the CLI's permissions. */
+export function workerCommand(file: string, out: string, profile?: string) {
+  const rest = ["experiment", file, "--out", out, ...(profile ? ["--profile", profile] : [])];
+  const exe = Deno.execPath();
+  return (hash: string) => {
+    const args = [...rest, "--cell", hash];
+    // A compiled vecscene is its own CLI; under deno, run cli.ts with the task's permissions.
+    if (!/^deno(\.exe)?$/.test(basename(exe))) return { cmd: exe, args };
+    const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+    const perms = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"];
+    const config = ["--config", join(root, "deno.json")];
+    return { cmd: exe, args: ["run", ...perms, ...config, join(root, "cli.ts"), ...args] };
+  };
+}
+
+/** The outcome of a run. */
+export interface RunSummary extends Counts {
+  out: string;
+  seconds: number;
+  interrupted: boolean;
+  /** Failed cells of this shard, with their errors. */
+  failures: { cell: Cell; error: string }[];
+}
+
+/** Runs this shard's cells that are not done; see the module doc. */
+export async function runExperiment(file: string, o: ExperimentOptions = {}): Promise<RunSummary> {
+  const p = await plan(file, o);
+  await checkOut(p.out, p.x);
+  await writeFileAtomic(join(p.out, "experiment.json"), json(experimentJson(p.x)));
+  await writeFileAtomic(join(p.out, "manifest.json"), json({ cells: p.x.cells.map(entryOf) }));
+  const mine = p.cells.filter((c) => c.shard === p.shard.index);
+  const done = new Set(p.cells.filter((c) => c.status === "done").map((c) => c.cell.hash));
+  const todo = mine.filter((c) => c.status !== "done").map((c) => c.cell);
+  const jobs = o.jobs ?? 1;
+  const counts: Counts = {
+    total: mine.length,
+    skipped: mine.length - todo.length,
+    done: 0,
+    failed: 0,
+    running: 0,
+  };
+  const bar = cellsBar(jobs, o.quiet);
+  const t0 = performance.now();
+  bar.draw(counts);
+  await runPool(todo, done, {
+    jobs,
+    out: p.out,
+    worker: workerCommand(file, resolve(p.out), o.profile),
+    signal: o.signal,
+    onStart: () => {
+      counts.running++;
+      bar.draw(counts);
+    },
+    onFinish: (f) => {
+      if (f.ran) counts.running--;
+      counts[f.ok ? "done" : "failed"]++;
+      const what = f.ok ? "done  " : "FAILED";
+      bar.draw(counts, `${what} ${describeCell(f.cell)} in ${duration(f.seconds)}`);
+    },
+  });
+  bar.end();
+  const failures: RunSummary["failures"] = [];
+  for (const cell of todo) {
+    if ((await cellStatus(p.out, cell.hash)) !== "failed") continue;
+    const text = await Deno.readTextFile(join(p.out, "cells", `${cell.hash}.json`));
+    failures.push({ cell, error: JSON.parse(text).error ?? "" });
+  }
+  return {
+    ...counts,
+    running: 0,
+    out: p.out,
+    seconds: (performance.now() - t0) / 1000,
+    interrupted: o.signal?.aborted ?? false,
+    failures,
+  };
+}
+
+/** Runs the cell `hash` of `file` in this process (a worker's job); returns whether it succeeded. */
+export async function runOneCell(
+  file: string,
+  hash: string,
+  o: ExperimentOptions & { out: string },
+): Promise<boolean> {
+  const loaded = await loadExperiment(file, o.profile);
+  const registry = o.registry ?? defaultRegistry();
+  const x = await expand(loaded, registry);
+  const cell = x.cells.find((c) => c.hash === hash);
+  if (!cell) {
+    throw new UserError(
+      `${file}: no cell ${quote(hash)} in this experiment (profile ${o.profile ?? "none"}); ` +
+        "was the file changed since the run started?",
+    );
+  }
+  console.error(describeCell(cell));
+  return await runCell(x, cell, o.out, registry);
+}
+
+const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
