@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { experimentSchemaText } from "../../../app/cli/experiment.ts";
-import { expandFile } from "./_helpers.ts";
+import { cli } from "../../_helpers/mod.ts";
+import { cellFiles, expandFile } from "./_helpers.ts";
 
 const SHIPPED = ["fig6a", "fig6b", "fig7", "fig8a", "fig8b", "fig9", "table2"];
 
@@ -32,4 +34,52 @@ Deno.test("every shipped experiment expands under each profile; quick is the sma
     for (const c of paper.cells) if (c.train) assert.equal(c.train.episodes, budget, name);
     assert.ok(plain.loaded.experiment.figures.length > 0, name);
   }
+});
+
+Deno.test("the quick Fig. 8(a) runs end to end, and the report reads its folder", async () => {
+  const out = await Deno.makeTempDir({ prefix: "vecscene-fig8a-quick-" });
+  const r = await cli([
+    "experiment",
+    "experiments/fig8a.yaml",
+    "--profile",
+    "quick",
+    "--out",
+    out,
+    "-j",
+    "2",
+    "-q",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+  assert.equal(manifest.cells.length, 18);
+  const cells = [...(await cellFiles(out)).values()] as {
+    status: string;
+    kind: string;
+    policy: { label: string };
+  }[];
+  assert.equal(cells.filter((c) => c.status === "done").length, 18);
+  const evals = cells.filter((c) => c.kind === "eval").map((c) => c.policy.label).sort();
+  assert.deepEqual(evals, [
+    "genetic",
+    "genetic",
+    "genetic",
+    "greedy",
+    "greedy",
+    "greedy",
+    "mad2rl",
+    "mad2rl",
+    "mad2rl",
+    "pqmix",
+    "pqmix",
+    "pqmix",
+  ]);
+  const report = await cli(["report", out, "--no-png", "-q"]);
+  assert.equal(report.code, 0, report.err);
+  const csv = (await Deno.readTextFile(join(out, "results.csv"))).trim().split("\n");
+  assert.ok(csv[0].startsWith("vehicles.clients.count,policy,"), csv[0]);
+  assert.ok(
+    csv.some((l) => /^7,mad2rl,1,101,eval,,mean_delay_s,/.test(l)),
+    "a row per cell and metric",
+  );
+  await Deno.remove(out, { recursive: true });
 });
