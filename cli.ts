@@ -17,6 +17,7 @@ import { schemaCommand } from "./app/cli/schema.ts";
 import { experimentCommand, experimentSchemaText } from "./app/cli/experiment.ts";
 import { validateCommand } from "./app/cli/validate.ts";
 import { trainCommand } from "./app/cli/train.ts";
+import { expertCommand } from "./app/cli/expert.ts";
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
@@ -95,7 +96,16 @@ export function program(): Command {
     .option("--resume", "continue from the last checkpoint in --out")
     .option("--eval-every <n>", "greedy evaluation every n episodes (0: never)", integer(0), 10)
     .option("--eval-seeds <list>", "held-out seeds, comma-separated (default: scenario seed + 1)")
-    .option("--eval-episodes <n>", "episodes per evaluation seed", integer(1), 3)
+    .option("--eval-episodes <n>", "episodes per evaluation seed", integer(1), 10)
+    .option("--pretrain <dir>", "pre-train on this expert dataset first (deno task expert)")
+    .option("--seeds <list>", "train these seeds into OUT/seed-S, then test them (mean, 95 % CI)")
+    .option("--test-seed <n>", "with --seeds: seed of the held-out test episodes", integer(0), 3)
+    .option("--test-episodes <n>", "with --seeds: held-out test episodes", integer(1), 100)
+    .option(
+      "--compare <id>",
+      "with --seeds: also run this policy on the test (repeatable)",
+      collect,
+    )
     .option("--checkpoint-every <n>", "full checkpoint every n episodes", integer(1))
     .option("-s, --seed <n>", "scenario seed", integer(0))
     .option("--param <key=value>", "override a policy parameter, JSON value (repeatable)", collect)
@@ -103,6 +113,26 @@ export function program(): Command {
     .option("-q, --quiet", "no progress bar")
     .action(async (file, opts) => {
       await trainCommand(file, {
+        ...opts,
+        registry: await registryWith(opts.plugin, opts.trustPlugins),
+      });
+    });
+
+  cli.command("expert")
+    .description(
+      "Record an expert dataset (states, masks, joint decisions) for train --pretrain",
+    )
+    .argument("<file>", "scenario YAML file")
+    .requiredOption("-p, --policy <id>", "the expert: genetic, exhaustive, or any policy id")
+    .option("-e, --episodes <n>", "episodes to record", integer(1, MAX_EPISODES), 100)
+    .option("-o, --out <dir>", "dataset folder (default out/expert/<scenario>-<policy>)")
+    .option("-s, --seed <n>", "scenario seed", integer(0))
+    .option("--param <key=value>", "override an expert parameter, JSON value (repeatable)", collect)
+    .option("--plugin <path>", "register a policy module (repeatable)", collect)
+    .option("--trust-plugins", "run a plugin expert in-process with the CLI's permissions")
+    .option("-q, --quiet", "no progress bar")
+    .action(async (file, opts) => {
+      await expertCommand(file, {
         ...opts,
         registry: await registryWith(opts.plugin, opts.trustPlugins),
       });

@@ -19,13 +19,30 @@ function kind(v: unknown): string {
   return typeof v === "object" ? "mapping" : typeof v;
 }
 
-/** Merges `given` over `def.defaults`; returns the params or the problems. */
+/**
+ * Merges `given` over its preset (the parameter `preset`, where the policy
+ * has presets) over `def.defaults`; returns the params or the problems.
+ */
 export function resolveParams(
   def: PolicyDefinition,
   given: Record<string, unknown>,
 ): { params: Params; problems: ParamProblem[] } {
   const problems: ParamProblem[] = [];
   const params: Params = { ...def.defaults };
+  if (def.presets && "preset" in def.defaults) {
+    const name = given.preset ?? def.defaults.preset;
+    const names = Object.keys(def.presets);
+    if (typeof name !== "string" || !Object.hasOwn(def.presets, name)) {
+      problems.push({
+        key: "preset",
+        message: `unknown preset ${quote(String(name))} for policy "${def.id}"${
+          typeof name === "string" ? didYouMean(name, names) : ""
+        }; its presets are ${names.join(", ")}`,
+      });
+      return { params, problems };
+    }
+    Object.assign(params, def.presets[name], { preset: name });
+  }
   const names = Object.keys(def.defaults);
   for (const [key, value] of Object.entries(given)) {
     if (!(key in def.defaults)) {

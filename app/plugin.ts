@@ -107,6 +107,7 @@ export async function loadPlugin(
     id: d.id,
     description: d.description,
     defaults: d.defaults,
+    presets: d.presets,
     learning: d.learning,
     module: abs,
     create: () => {

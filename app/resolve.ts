@@ -16,6 +16,11 @@ export interface ResolvedPolicy {
   label: string;
   def: PolicyDefinition;
   params: Params;
+  /**
+   * The params as the scenario gives them (before defaults and preset):
+   * what overrides merge over, so that `preset` given later still applies.
+   */
+  given?: Record<string, unknown>;
   /** Loaded from a user module (errors it throws are reported as the plugin's). */
   plugin: boolean;
   /** Absolute checkpoint directory, when the scenario names one. */
@@ -96,6 +101,7 @@ export async function resolvePolicies(
       label,
       def,
       params,
+      given: ref.params,
       plugin: isPlugin(def),
       checkpoint: ref.checkpoint ? resolve(loaded.baseDir, ref.checkpoint) : undefined,
       at: ref.path.length > 0 ? loaded.locate(ref.path) : undefined,
@@ -104,4 +110,25 @@ export async function resolvePolicies(
   }
   if (problems.length > 0) throw new UserError(problems);
   return out;
+}
+
+/**
+ * One policy of the scenario (or a registered id, or a module path) with
+ * `overrides` applied over its scenario params (so a `preset` given here
+ * still sets what the scenario leaves unset); throws UserError on bad params.
+ */
+export async function resolveOne(
+  loaded: LoadedScenario,
+  registry: PolicyRegistry,
+  policy: string,
+  overrides: Record<string, unknown> = {},
+  trustPlugins = false,
+): Promise<ResolvedPolicy> {
+  const [resolved] = await resolvePolicies(loaded, registry, [policy], trustPlugins);
+  const { params, problems } = resolveParams(resolved.def, {
+    ...(resolved.given ?? resolved.params),
+    ...overrides,
+  });
+  if (problems.length > 0) throw new UserError(problems.map((p) => ({ message: p.message })));
+  return { ...resolved, params };
 }

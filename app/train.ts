@@ -14,8 +14,14 @@
  * - `best/`: weights of the best greedy evaluation so far (what to ship).
  *
  * Training episodes are numbered from `trainOffset` (default 1,000,000) in
- * the scenario seed's streams, so the episodes `run` evaluates (1..N) are
- * never trained on.
+ * the scenario seed's streams, and the evaluations that choose `best/`
+ * play episodes 500,001.. of the evaluation seeds, so the episodes `run`
+ * evaluates (1..N) are neither trained on nor used to choose a checkpoint.
+ *
+ * With `pretrain` (a folder of `deno task expert`), the policy first
+ * clones the expert and warms up its mixer (`pretrain()` of the contract);
+ * that is checkpoint `ep-000000`, evaluated like the others, so fine-tuning
+ * is kept only where it beats the cloned policy.
  *
  * Training works on the policy contract alone: any policy whose instance
  * has `update`, `save` and `load` (built-in or plugin) can be trained. The
@@ -27,15 +33,16 @@
 import { join, resolve } from "node:path";
 import { UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
+import { EXPERT_FILE, type ExpertData, readExpert } from "../engine/output/expert.ts";
+import { scenarioHash } from "../engine/scenario/hash.ts";
 import { Recorder } from "../engine/output/recorder.ts";
 import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
 import { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";
 import { instantiate, playEpisode, type Player } from "./episode.ts";
-import { resolveParams } from "./params.ts";
 import { pluginOptions } from "./plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
-import { resolvePolicies } from "./resolve.ts";
+import { resolveOne } from "./resolve.ts";
 
 /** Options of {@linkcode train} (the CLI flags of `train`). */
 export interface TrainOptions {
@@ -65,15 +72,19 @@ export interface TrainOptions {
   /** Parameter overrides on top of the scenario's. */
   params?: Record<string, unknown>;
   trainOffset?: number;
+  /** An expert dataset folder (`deno task expert`) to pre-train on first. */
+  pretrain?: string;
   /** Called after every training episode and evaluation. */
   onProgress?: (p: TrainProgress) => void;
+  /** Called during pre-training: phase, step, steps of the phase, loss. */
+  onPretrain?: (phase: string, step: number, steps: number, loss: number) => void;
   /** Stop (after the episode in flight) when this says so. */
   signal?: AbortSignal;
 }
 
 /** One line of the training log. */
 export interface TrainProgress {
-  type: "episode" | "eval";
+  type: "episode" | "eval" | "pretrain";
   episode: number;
   episodes: number;
   meanReward: number;
@@ -81,6 +92,10 @@ export interface TrainProgress {
   loss?: number;
   epsilon?: number;
   backlogGflop?: { local: number; rsu: number; sv: number };
+  /** Mean backlog of every queue over the episode's slots (GFLOP): per CV, RSU container, SV. */
+  queuesGflop?: { local: number[]; rsu: number[]; sv: number[] };
+  /** Pre-training figures (`type: "pretrain"`): cloning accuracy and losses. */
+  pretrain?: Record<string, number>;
   updates?: number;
   seconds: number;
 }
@@ -89,14 +104,13 @@ const LOG = "train.jsonl";
 
 /** Trains and returns the final progress line; throws UserError on bad input. */
 export async function train(
-  scenarioPath: string,
+  scenario: string | LoadedScenario,
   o: TrainOptions,
 ): Promise<TrainProgress | undefined> {
-  const loaded = await loadScenario(scenarioPath);
+  const loaded = typeof scenario === "string" ? await loadScenario(scenario) : scenario;
   const registry = o.registry ?? defaultRegistry();
-  const [resolved] = await resolvePolicies(loaded, registry, [o.policy], o.trustPlugins);
-  const { params, problems } = resolveParams(resolved.def, { ...resolved.params, ...o.params });
-  if (problems.length > 0) throw new UserError(problems.map((p) => ({ message: p.message })));
+  const resolved = await resolveOne(loaded, registry, o.policy, o.params, o.trustPlugins);
+  const params = resolved.params;
   const seed = o.seed ?? loaded.scenario.seed;
   const world = compileWorld(loaded, seed);
   // A sandboxed learner may write its checkpoints into the training folder only.
@@ -114,6 +128,14 @@ export async function train(
   const offset = o.trainOffset ?? 1_000_000;
   const evalSeeds = o.evalSeeds ?? [seed + 1];
   const evalEvery = o.evalEvery ?? 10;
+  const evalEpisodes = o.evalEpisodes ?? 10;
+  const expert = o.pretrain ? await readDataset(o.pretrain, loaded) : undefined;
+  if (expert && !inst.pretrain) {
+    inst.dispose?.();
+    throw new UserError(
+      `policy "${resolved.label}" cannot be pre-trained: its instance has no pretrain()`,
+    );
+  }
   const ckptEvery = o.checkpointEvery ?? 1;
   const keep = o.keep ?? 2;
   let done = 0;
@@ -121,24 +143,63 @@ export async function train(
   let last: TrainProgress | undefined;
   try {
     await Deno.mkdir(o.out, { recursive: true });
+    let started = false;
     if (o.resume) {
       const latest = await readLatest(o.out);
       if (latest) {
         await inst.load(join(o.out, latest.dir));
         done = latest.episode;
         best = latest.bestDelayS ?? Infinity;
+        started = true;
       }
       await trimLog(o.out, done);
     } else {
       await writeFileAtomic(join(o.out, LOG), "");
     }
+    const t0 = performance.now();
+    const seconds = () => (performance.now() - t0) / 1000;
+    const evalAndKeep = async (episode: number) => {
+      const ev = evaluate(loaded, player, evalSeeds, evalEpisodes);
+      const line: TrainProgress = {
+        type: "eval",
+        episode,
+        episodes: o.episodes,
+        ...ev,
+        seconds: seconds(),
+      };
+      await appendLog(o.out, line);
+      o.onProgress?.(line);
+      if (ev.meanDelayS < best) {
+        best = ev.meanDelayS;
+        await inst.save!(join(o.out, "best"), {
+          weightsOnly: true,
+          meta: { episode, evalMeanDelayS: best, evalSeeds, evalEpisodes },
+        });
+      }
+    };
+    if (expert && !started) {
+      const figures = inst.pretrain!(expert, o.onPretrain);
+      const line: TrainProgress = {
+        type: "pretrain",
+        episode: 0,
+        episodes: o.episodes,
+        meanReward: NaN,
+        meanDelayS: expert.header.meanDelayS,
+        pretrain: figures,
+        seconds: seconds(),
+      };
+      await appendLog(o.out, line);
+      o.onProgress?.(line);
+      if (evalEvery > 0) await evalAndKeep(0);
+      await checkpoint(player, o.out, 0, keep, best);
+    }
     const env = new Env(world);
     const rec = new Recorder(env);
+    const queues = queueMeans(env);
     let losses: number[] = [];
     const onUpdate = (stats: Record<string, number>) => {
       if (stats.loss !== undefined) losses.push(stats.loss);
     };
-    const t0 = performance.now();
     while (done < o.episodes && !o.signal?.aborted) {
       losses = [];
       playEpisode(env, player, offset + done + 1, { training: true, onUpdate });
@@ -159,29 +220,14 @@ export async function train(
           rsu: fig.backlogSumGflop.rsu / T,
           sv: fig.backlogSumGflop.sv / T,
         },
+        queuesGflop: queues.take(),
         updates: stats.updates,
-        seconds: (performance.now() - t0) / 1000,
+        seconds: seconds(),
       };
       await appendLog(o.out, last);
       o.onProgress?.(last);
       if (evalEvery > 0 && (done % evalEvery === 0 || done === o.episodes)) {
-        const ev = evaluate(loaded, player, evalSeeds, o.evalEpisodes ?? 3);
-        const line: TrainProgress = {
-          type: "eval",
-          episode: done,
-          episodes: o.episodes,
-          ...ev,
-          seconds: (performance.now() - t0) / 1000,
-        };
-        await appendLog(o.out, line);
-        o.onProgress?.(line);
-        if (ev.meanDelayS < best) {
-          best = ev.meanDelayS;
-          await inst.save(join(o.out, "best"), {
-            weightsOnly: true,
-            meta: { episode: done, evalMeanDelayS: best, evalSeeds },
-          });
-        }
+        await evalAndKeep(done);
       }
       if (done % ckptEvery === 0 || done === o.episodes || o.signal?.aborted) {
         await checkpoint(player, o.out, done, keep, best);
@@ -193,7 +239,10 @@ export async function train(
   return last;
 }
 
-/** Greedy evaluation of `player` on `seeds` (episodes 1..n of each). */
+/** The first episode number of the evaluations that choose `best/`. */
+export const SELECTION_OFFSET = 500_000;
+
+/** Greedy evaluation of `player` on `seeds` (episodes SELECTION_OFFSET + 1..n of each). */
 function evaluate(
   loaded: LoadedScenario,
   player: Player,
@@ -206,7 +255,7 @@ function evaluate(
   for (const s of seeds) {
     const env = new Env(compileWorld(loaded, s));
     const rec = new Recorder(env);
-    for (let e = 1; e <= episodes; e++) playEpisode(env, player, e);
+    for (let e = 1; e <= episodes; e++) playEpisode(env, player, SELECTION_OFFSET + e);
     for (const f of rec.episodes) {
       delay += f.meanDelayS;
       reward -= f.meanObjective;
@@ -270,4 +319,59 @@ async function trimLog(out: string, episode: number): Promise<void> {
   }
   const kept = text.split("\n").filter((l) => l && JSON.parse(l).episode <= episode);
   await writeFileAtomic(join(out, LOG), kept.map((l) => l + "\n").join(""));
+}
+
+/** Per-queue backlog sums of the current episode; `take()` returns the means and restarts. */
+function queueMeans(env: Env) {
+  let sums = { local: [] as number[], rsu: [] as number[], sv: [] as number[] };
+  let slots = 0;
+  env.on("slot", ({ state: s }) => {
+    const add = (into: number[], q: ArrayLike<number>) => {
+      for (let k = 0; k < q.length; k++) into[k] = (into[k] ?? 0) + q[k];
+    };
+    add(sums.local, s.cvQueueGflop);
+    add(sums.rsu, s.rsuQueueGflop);
+    add(sums.sv, s.svQueueGflop);
+    slots++;
+  });
+  return {
+    take() {
+      const n = Math.max(1, slots);
+      const out = {
+        local: sums.local.map((x) => x / n),
+        rsu: sums.rsu.map((x) => x / n),
+        sv: sums.sv.map((x) => x / n),
+      };
+      sums = { local: [], rsu: [], sv: [] };
+      slots = 0;
+      return out;
+    },
+  };
+}
+
+/** Reads the expert dataset of folder `dir` and checks that it was recorded on this scenario. */
+async function readDataset(dir: string, loaded: LoadedScenario): Promise<ExpertData> {
+  const file = join(dir, EXPERT_FILE);
+  let data: ExpertData;
+  try {
+    data = await readExpert(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UserError(
+        `--pretrain ${dir}: no expert dataset (${EXPERT_FILE}) there; record one with ` +
+          `\`deno task expert ${loaded.file} --policy genetic --out ${dir}\``,
+      );
+    }
+    if (e instanceof TypeError) throw new UserError(`--pretrain: ${e.message}`);
+    throw e;
+  }
+  const want = scenarioHash(loaded);
+  if (data.header.scenarioHash !== want) {
+    throw new UserError(
+      `--pretrain ${dir}: the dataset was recorded on another scenario ` +
+        `("${data.header.scenario}", hash ${data.header.scenarioHash.slice(0, 12)}; ` +
+        `${loaded.file} has hash ${want.slice(0, 12)}): record it again on this scenario`,
+    );
+  }
+  return data;
 }

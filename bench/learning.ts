@@ -10,7 +10,7 @@
  */
 import { Rng } from "../engine/rng.ts";
 import { initBackend } from "../policies/learning/tensor/backend.ts";
-import { mad2rlDefaults, QmixLearner } from "../policies/learning/qmix.ts";
+import { mad2rlDefaults, QmixLearner, qmixPresets } from "../policies/learning/qmix.ts";
 import { TwoThreadUpdate } from "../policies/learning/parallel.ts";
 import { ReplayBuffer } from "../policies/learning/replay.ts";
 import { Gemm } from "../policies/learning/kernels/gemm.ts";
@@ -23,10 +23,10 @@ const STATE = 2 * NODES + 1;
 const ACTIONS = [12 * NODES, 13 * NODES, 22 * NODES];
 const BATCH = 64;
 
-/** A learner at the paper's sizes with the paper's params (batch aside). */
-export function paperLearner(agent: "mlp" | "diffusion"): QmixLearner {
+/** A learner at the paper's sizes with the paper's regime (batch aside), or another preset. */
+export function paperLearner(agent: "mlp" | "diffusion", preset = "paper"): QmixLearner {
   const shape = { agent, agents: AGENTS, nodes: NODES, stateDim: STATE, actionCounts: ACTIONS };
-  return new QmixLearner(mad2rlDefaults, shape, 7);
+  return new QmixLearner({ ...mad2rlDefaults, ...qmixPresets[preset] }, shape, 7);
 }
 
 export function filledBuffer(rng: Rng, size: number): ReplayBuffer {
@@ -88,6 +88,11 @@ export async function benchLearning(only?: "pqmix"): Promise<Record<string, numb
       }
       learner.dispose();
     }
+    // The per-slot regime's update (the default): no target network in the loss (discount 0).
+    const perslot = paperLearner(kind, "perslot");
+    out[`${name}.update_perslot_ms`] = timeMs(() => perslot.update(buf, BATCH, rng), 3, runs);
+    if (kind === "diffusion") out["mad2rl.decide_perslot_ms"] = decideMs(perslot, buf, rng);
+    perslot.dispose();
   }
   return out;
 }

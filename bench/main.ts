@@ -11,6 +11,7 @@ import { benchGemm, benchLearning, benchTfjsKernels } from "./learning.ts";
 import { benchSandbox } from "./sandbox.ts";
 import { benchSoak } from "./soak.ts";
 import { benchExperiment } from "./experiment.ts";
+import { benchLearn } from "./learn.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -25,6 +26,7 @@ const SUITES: Suite[] = [
   ["sandbox.", benchSandbox],
   ["soak.", benchSoak],
   ["experiment.", benchExperiment],
+  ["learn.", benchLearn],
 ];
 
 /** Runs the suites whose figures match `only` and prints them. */

@@ -10,8 +10,9 @@
 import type { Rng } from "../engine/rng.ts";
 import { definePolicy, type Observation, outside } from "../engine/sim/policy.ts";
 
-/** Default GA settings (A22). */
+/** Default GA settings (A22): the paper's (`preset: paper`). */
 export const geneticDefaults = {
+  preset: "paper",
   population: 20,
   generations: 50,
   crossover: 0.8,
@@ -25,6 +26,16 @@ export const genetic = definePolicy({
   description:
     "Per-slot genetic algorithm over all CVs' (phi, node) genes; fitness = objective (34).",
   defaults: geneticDefaults,
+  presets: {
+    paper: { population: 20, generations: 50 },
+    /**
+     * The per-slot reference: a GA run to convergence (100 x 200 scores as
+     * well as 200 x 600 on the highway), the ceiling of per-slot
+     * optimisation under this model; about 20 times the paper GA's time per
+     * slot (`deno task bench --only genetic.`, docs/RESULTS.md).
+     */
+    converged: { population: 100, generations: 200 },
+  },
   check: (p) => ({
     population: outside(p.population, 2, 10_000, true),
     generations: outside(p.generations, 0, 100_000, true),

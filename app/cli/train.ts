@@ -7,8 +7,10 @@
  * @module
  */
 import { UserError } from "../../engine/errors.ts";
-import { progressBar } from "../progress.ts";
+import { countBar, progressBar } from "../progress.ts";
+import { stopOnSigint } from "./_stop.ts";
 import type { PolicyRegistry } from "../registry.ts";
+import { formatSeeds, trainSeeds } from "../seeds.ts";
 import { train } from "../train.ts";
 
 /** Flags of `train`. */
@@ -20,6 +22,11 @@ export interface TrainFlags {
   evalEvery: number;
   evalSeeds?: string;
   evalEpisodes: number;
+  pretrain?: string;
+  seeds?: string;
+  testSeed?: number;
+  testEpisodes?: number;
+  compare?: string[];
   checkpointEvery?: number;
   seed?: number;
   param?: string[];
@@ -44,44 +51,82 @@ export function parseParamFlags(pairs: string[] = []): Record<string, unknown> {
   return params;
 }
 
-export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
-  const evalSeeds = f.evalSeeds?.split(",").map((s) => {
+/** A comma-separated list of seeds. */
+function seedList(flag: string, text: string): number[] {
+  return text.split(",").map((s) => {
     const n = Number(s);
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw new UserError(`--eval-seeds: "${s}" is not a whole number >= 0`);
+    if (s.trim() === "" || !Number.isSafeInteger(n) || n < 0) {
+      throw new UserError(`${flag}: "${s}" is not a whole number >= 0 (expected e.g. 1,2,3)`);
     }
     return n;
   });
-  const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) Deno.exit(130);
-    console.error("\nstopping after this episode (Ctrl-C again to quit now)");
-    stop.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+}
+
+export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
+  const evalSeeds = f.evalSeeds === undefined ? undefined : seedList("--eval-seeds", f.evalSeeds);
+  const seeds = f.seeds === undefined ? undefined : seedList("--seeds", f.seeds);
+  if (seeds && f.seed !== undefined) throw new UserError("--seed and --seeds exclude each other");
+  const stop = stopOnSigint("stopping after this episode (Ctrl-C again to quit now)");
   const out = f.out ?? `out/train/${f.policy}`;
+  const common = {
+    policy: f.policy,
+    registry: f.registry,
+    trustPlugins: f.trustPlugins,
+    episodes: f.episodes,
+    out,
+    resume: f.resume,
+    evalEvery: f.evalEvery,
+    evalSeeds,
+    evalEpisodes: f.evalEpisodes,
+    checkpointEvery: f.checkpointEvery,
+    params: parseParamFlags(f.param),
+    pretrain: f.pretrain,
+    onProgress: f.quiet ? undefined : progressBar(),
+    onPretrain: f.quiet ? undefined : pretrainBar(),
+    signal: stop.signal,
+  };
   try {
-    await train(file, {
-      policy: f.policy,
-      registry: f.registry,
-      trustPlugins: f.trustPlugins,
-      episodes: f.episodes,
-      out,
-      resume: f.resume,
-      evalEvery: f.evalEvery,
-      evalSeeds,
-      evalEpisodes: f.evalEpisodes,
-      checkpointEvery: f.checkpointEvery,
-      seed: f.seed,
-      params: parseParamFlags(f.param),
-      onProgress: f.quiet ? undefined : progressBar(),
-      signal: stop.signal,
-    });
+    if (seeds) {
+      const summary = await trainSeeds(file, {
+        ...common,
+        seeds,
+        testSeed: f.testSeed,
+        testEpisodes: f.testEpisodes,
+        compare: f.compare,
+        onSeed: f.quiet ? undefined : (seed, phase, tct) =>
+          console.error(
+            phase === "train"
+              ? `seed ${seed}: training into ${out}/seed-${seed}`
+              : `seed ${seed}: held-out mean TCT ${tct!.toFixed(3)} s`,
+          ),
+      });
+      console.log(formatSeeds(summary));
+      if (!f.quiet) console.log(`summary: ${out}/seeds.json`);
+      return;
+    }
+    await train(file, { ...common, seed: f.seed });
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    stop.dispose();
   }
   if (!f.quiet) {
     console.log(`\ncheckpoints: ${out}/ (best weights in ${out}/best/); evaluate with`);
     console.log(`  deno task run ${file} --policy ${f.policy} --checkpoint ${out}`);
   }
+}
+
+/** A bar per pre-training phase (cloning, mixer warm-up). */
+function pretrainBar(): (phase: string, step: number, steps: number, loss: number) => void {
+  const t0 = performance.now();
+  const bars = new Map<string, ReturnType<typeof countBar>>();
+  return (phase, step, steps, loss) => {
+    if (!bars.has(phase)) {
+      bars.set(
+        phase,
+        countBar(
+          phase === "clone" ? "cloning" : phase === "chain" ? "chain cloning" : "mixer warm-up",
+        ),
+      );
+    }
+    bars.get(phase)!(step, steps, (performance.now() - t0) / 1000, `loss ${loss.toPrecision(4)}`);
+  };
 }

@@ -148,6 +148,7 @@ export interface Description {
   id: string;
   description: string;
   defaults: Params;
+  presets?: Record<string, Partial<Params>>;
   learning: boolean;
 }
 

@@ -157,6 +157,7 @@ scope.onmessage = (e: MessageEvent<Init>) => {
         id: def.id,
         description: def.description,
         defaults: def.defaults,
+        presets: def.presets,
         learning: def.learning ?? false,
       };
       scope.postMessage({ description: d });

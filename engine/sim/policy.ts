@@ -23,6 +23,7 @@
  * @module
  */
 import type { Decision } from "../model/slot.ts";
+import type { ExpertData } from "../output/expert.ts";
 import type { Rng } from "../rng.ts";
 import type { ScenarioInfo } from "../world.ts";
 import type { StepResult } from "./env.ts";
@@ -84,6 +85,16 @@ export interface PolicyInstance {
   save?(dir: string, options?: SaveOptions): Promise<void>;
   /** Restores what `save` wrote. */
   load?(dir: string): Promise<void>;
+  /**
+   * Pre-training on an expert dataset before the first training episode
+   * (`train --pretrain DIR`; the dataset matches the scenario). Returns
+   * figures to log (e.g. `{ accuracy }`); `onProgress` receives a phase,
+   * the step, the steps of the phase and a loss.
+   */
+  pretrain?(
+    data: ExpertData,
+    onProgress?: (phase: string, step: number, steps: number, loss: number) => void,
+  ): UpdateStats;
   /** Frees everything the instance holds (tensors, workers). */
   dispose?(): void;
 }
@@ -95,6 +106,13 @@ export interface PolicyDefinition<P extends Params = Params> {
   description: string;
   /** Typed defaults: every parameter, with the value used when a scenario omits it. */
   defaults: P;
+  /**
+   * Named sets of parameter values (e.g. `paper`, `converged`), chosen with
+   * the parameter `preset`: a scenario's own params apply over the preset's,
+   * and the preset's over the defaults. With presets, `defaults.preset`
+   * names the default one.
+   */
+  presets?: Record<string, Partial<P>>;
   /** Range checks: a message per bad parameter, keyed by its name (undefined = fine). */
   check?(params: P): Record<string, string | undefined>;
   /** True if the policy needs a trained checkpoint to be evaluated. */

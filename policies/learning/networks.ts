@@ -52,6 +52,12 @@ export interface AgentNet {
    * draws for m = M..2.
    */
   logits(input: Tensor, noise: Tensor[]): Tensor;
+  /**
+   * The diffusion agent's noise estimate eps(x^m, m, s) (41) for rows
+   * [N, maxActions] at steps `steps` (1..M, one per row): what the
+   * denoising loss of pre-training trains. Absent for the MLP.
+   */
+  predictNoise?(input: Tensor, xm: Tensor, steps: Int32Array): Tensor;
   /** Frees the network's variables and constants. */
   dispose(): void;
 }
@@ -114,12 +120,26 @@ export function createDiffusionAgent(
   const emb = new Float32Array(M * opts.embedDim);
   for (let m = 1; m <= M; m++) emb.set(stepEmbedding(m, opts.embedDim), (m - 1) * opts.embedDim);
   const embTable = tf.tensor2d(emb, [M, opts.embedDim]);
+  /** eps(x^m, m, s) (41) given x^m and the first layer's state-and-step bias. */
+  const noiseNet = (x: Tensor, bias: Tensor): Tensor => {
+    let h = dense(x, params.get("w1x"), bias, true);
+    for (let l = 2; l <= layers; l++) {
+      h = dense(h, params.get(`w${l}`), params.get(`b${l}`), l < layers);
+    }
+    return h;
+  };
   return {
     kind: "diffusion",
     params,
     dims,
     schedule,
     noiseSteps: M,
+    predictNoise(input: Tensor, xm: Tensor, steps: Int32Array): Tensor {
+      const statePart = dense(input, params.get("w1s"), params.get("b1"), false);
+      const idx = tf.tensor1d(Int32Array.from(steps, (m) => m - 1), "int32");
+      const stepPart = tf.matMul(tf.gather(embTable, idx), params.get("w1e"));
+      return noiseNet(xm, tf.add(statePart, stepPart));
+    },
     logits(input: Tensor, noise: Tensor[]): Tensor {
       if (noise.length !== M) {
         throw new RangeError(
@@ -130,11 +150,7 @@ export function createDiffusionAgent(
       const stepPart = tf.matMul(embTable, params.get("w1e"));
       let x = noise[0]; // x^M ~ N(0, I), eq. (42)
       for (let m = M; m >= 1; m--) {
-        const bias = tf.add(statePart, tf.slice(stepPart, [m - 1, 0], [1, -1]));
-        let h = dense(x, params.get("w1x"), bias, true);
-        for (let l = 2; l <= layers; l++) {
-          h = dense(h, params.get(`w${l}`), params.get(`b${l}`), l < layers);
-        }
+        const h = noiseNet(x, tf.add(statePart, tf.slice(stepPart, [m - 1, 0], [1, -1])));
         // MODEL.md eq. (41): mu = (x - (1 - alpha)/sqrt(1 - alphaBar) eps) / sqrt(alpha)
         x = tf.mul(tf.sub(x, tf.mul(h, schedule.noiseScale[m - 1])), schedule.meanScale[m - 1]);
         if (m > 1) {

@@ -22,6 +22,7 @@
  * @module
  */
 import { UserError } from "../../engine/errors.ts";
+import type { ExpertData } from "../../engine/output/expert.ts";
 import { Rng } from "../../engine/rng.ts";
 import {
   type Decision,
@@ -46,6 +47,7 @@ import {
   Mixer,
 } from "./networks.ts";
 import { TwoThreadUpdate } from "./parallel.ts";
+import { encodeExpert, normaliseStates, pretrain } from "./pretrain.ts";
 import { type Batch, ReplayBuffer } from "./replay.ts";
 import { Adam } from "./tensor/adam.ts";
 import { initBackend, tf } from "./tensor/backend.ts";
@@ -57,8 +59,12 @@ type Tensor = tf.Tensor;
 // ---------------------------------------------------------------------------
 // 1. Options: the policies' params, with the paper's values as defaults.
 
-/** P-QMIX's params; MAD2RL adds its diffusion settings ({@linkcode mad2rlDefaults}). */
-export const qmixDefaults = {
+/**
+ * The paper's regime (`preset: paper`, MODEL.md section 3): TD learning
+ * from scratch with discount 0.99, the softmax head of (43), fresh reverse-
+ * chain noise for every Q estimate. Kept exactly as the paper states it.
+ */
+const paperRegime = {
   /** Agent network hidden layers (3 x 256, MODEL.md section 3). */
   hidden: [256, 256, 256],
   /** Mixing embedding (pymarl default, A19) and hypernetwork hidden width. */
@@ -90,6 +96,58 @@ export const qmixDefaults = {
    * setting and differ between settings in the last bits).
    */
   threads: 2,
+  /**
+   * The diffusion agent's Q estimate (acting, online and target): "sample"
+   * (fresh reverse-chain noise each time, the paper's), "zero" (the
+   * deterministic chain: x^M = 0 and no added noise) or "mean" (the mean of
+   * `qDraws` sampled chains). P-QMIX ignores it.
+   */
+  qNoise: "sample",
+  qDraws: 4,
+  /**
+   * Pre-training on an expert dataset (`train --pretrain DIR`): steps,
+   * mini-batch of (slot, agent) rows and learning rate of behaviour
+   * cloning (cross-entropy for the MLP, the denoising loss of (36)-(37)
+   * for the diffusion agent), then `mixerWarmup` updates of the mixer alone
+   * on the expert's transitions before QMIX fine-tunes both.
+   */
+  pretrainSteps: 3000,
+  pretrainBatch: 256,
+  pretrainLr: 1e-3,
+  pretrainCe: 0,
+  pretrainChain: 0,
+  mixerWarmup: 500,
+};
+
+/**
+ * The per-slot regime (`preset: perslot`, the default): the Lyapunov step
+ * already makes each slot its own problem (34), so the TD target is the
+ * slot's reward (discount 0: no bootstrap, no target network in the loss);
+ * pre-softmax Q heads (A12's variant); the deterministic reverse chain as
+ * the diffusion agent's Q estimate; small batches; exploration that starts
+ * low, so that random offloading does not fill the queues of a cloned
+ * policy. docs/RESULTS.md has the measurements behind each choice.
+ */
+const perslotRegime = {
+  discount: 0,
+  qHead: "logits",
+  qNoise: "zero",
+  batch: 64,
+  epsStart: 0.1,
+  epsEnd: 0.01,
+  epsSteps: 3000,
+  threads: 1,
+  pretrainCe: 5,
+  pretrainChain: 2000,
+};
+
+/** P-QMIX's params (the per-slot regime); MAD2RL adds its diffusion settings. */
+export const qmixDefaults = { preset: "perslot", ...paperRegime, ...perslotRegime };
+
+/** The named regimes, for `preset:` (each sets every regime parameter). */
+export const qmixPresets: Record<string, Partial<typeof qmixDefaults>> = {
+  paper: paperRegime,
+  perslot: { ...paperRegime, ...perslotRegime },
 };
 
 /** MAD2RL's params: QMIX's plus the diffusion settings (A13, A15). */
@@ -132,6 +190,16 @@ function checkQmix(p: QmixOptions): Record<string, string | undefined> {
     queueScaleGflop: outside(p.queueScaleGflop, 1e-6, 1e9),
     rewardScale: outside(p.rewardScale, 1e-12, 1e6),
     threads: outside(p.threads, 1, 2, true),
+    qNoise: ["sample", "zero", "mean"].includes(p.qNoise)
+      ? undefined
+      : `must be "sample", "zero" or "mean", got ${JSON.stringify(p.qNoise)}`,
+    qDraws: outside(p.qDraws, 1, 64, true),
+    pretrainSteps: outside(p.pretrainSteps, 0, 1e7, true),
+    pretrainBatch: outside(p.pretrainBatch, 1, 65_536, true),
+    pretrainLr: outside(p.pretrainLr, 1e-8, 1),
+    pretrainCe: outside(p.pretrainCe, 0, 1e6),
+    pretrainChain: outside(p.pretrainChain, 0, 1e7, true),
+    mixerWarmup: outside(p.mixerWarmup, 0, 1e7, true),
   };
 }
 
@@ -146,6 +214,7 @@ export const pqmix: PolicyDefinition<typeof qmixDefaults> = definePolicy({
   id: "pqmix",
   description: "QMIX with an MLP agent network (3 x 256); needs a trained checkpoint.",
   defaults: qmixDefaults,
+  presets: qmixPresets,
   learning: true,
   check: (p) => clean(checkQmix(p)),
   create: (p, ctx) => createQmix("pqmix", "mlp", p, ctx),
@@ -157,6 +226,7 @@ export const mad2rl: PolicyDefinition<typeof mad2rlDefaults> = definePolicy({
   description:
     "QMIX with diffusion agent networks (M reverse steps, 3 x 256 noise net); needs a trained checkpoint.",
   defaults: mad2rlDefaults,
+  presets: qmixPresets as Record<string, Partial<typeof mad2rlDefaults>>,
   learning: true,
   check: (p) =>
     clean({
@@ -348,18 +418,17 @@ export class QmixPolicy implements PolicyInstance {
     const I = obs.cvCount;
     const J = obs.nodeCount;
     const D = this.learner.shape.stateDim;
-    const S = J - 1;
     const state = new Float32Array(I * D);
     const feasible = new Uint8Array(I * J);
     const types = new Int32Array(I);
-    const span = this.info.roadToM - this.info.roadFromM || 1;
-    const q = this.opts.queueScaleGflop;
     for (let i = 0; i < I; i++) {
-      const s = obs.localState(i, this.#localBuf);
-      for (let k = 0; k < D; k++) {
-        const isPos = k >= 2 + S;
-        state[i * D + k] = isPos ? (2 * (s[k] - this.info.roadFromM)) / span - 1 : s[k] / q;
-      }
+      normaliseStates(
+        obs.localState(i, this.#localBuf),
+        state.subarray(i * D, (i + 1) * D),
+        J,
+        this.info,
+        this.opts.queueScaleGflop,
+      );
       feasible[i * J] = 1;
       for (const n of obs.neighbours(i)) feasible[i * J + n] = 1;
       types[i] = obs.state.cvType[i];
@@ -403,6 +472,47 @@ export class QmixPolicy implements PolicyInstance {
 
   stats(): Record<string, number> {
     return { epsilon: this.epsilon, updates: this.learner.updates };
+  }
+
+  /**
+   * Behaviour cloning on the expert dataset `data`, the expert's
+   * transitions into the replay buffer, and the mixer warm-up
+   * (`pretrain.ts`); afterwards the weights count as trained.
+   */
+  pretrain(
+    data: ExpertData,
+    onProgress?: (phase: string, step: number, steps: number, loss: number) => void,
+  ): Record<string, number> {
+    const h = data.header;
+    const s = this.learner.shape;
+    const want = { agents: s.agents, nodes: s.nodes, stateDim: s.stateDim };
+    const have = { agents: h.agents, nodes: h.nodes, stateDim: h.stateDim };
+    if (
+      JSON.stringify(want) !== JSON.stringify(have) ||
+      JSON.stringify(s.actionCounts) !== JSON.stringify(h.actionCounts)
+    ) {
+      throw new UserError(
+        `the expert dataset's shapes ${JSON.stringify({ ...have, actions: h.actionCounts })} ` +
+          `do not match the scenario's ${JSON.stringify({ ...want, actions: s.actionCounts })}`,
+      );
+    }
+    const o = this.opts;
+    const enc = encodeExpert(this.learner, data, this.info, o.queueScaleGflop);
+    const report = pretrain(this.learner, enc, data, this.buffer, this.trainRng, {
+      steps: o.pretrainSteps,
+      batch: o.pretrainBatch,
+      lr: o.pretrainLr,
+      mixerWarmup: o.mixerWarmup,
+      ceWeight: o.pretrainCe,
+      chainSteps: o.pretrainChain,
+      replayBatch: o.batch,
+      queueScaleGflop: o.queueScaleGflop,
+      rewardScale: o.rewardScale,
+      onProgress,
+    });
+    this.ready = true;
+    this.learner.parallel?.markDirty();
+    return { ...report };
   }
 
   /** Writes the weights (`weightsOnly`) or the whole training state into `dir`, atomically. */
@@ -547,14 +657,37 @@ export class QmixLearner {
     return out;
   }
 
-  /** Noise tensors of the reverse chain for `rows` rows, drawn from `rng` (none for the MLP). */
+  /**
+   * Noise tensors of the reverse chain for `rows` rows under the Q estimate
+   * `qNoise` (none for the MLP): drawn from `rng` ("sample"), zeros, the
+   * deterministic chain ("zero"), or `qDraws` draws per row ("mean").
+   */
   noise(rows: number, rng: Rng): Tensor[] {
     const out: Tensor[] = [];
     const A = this.maxActions;
+    const mode = this.opts.qNoise ?? "sample";
+    const n = mode === "mean" ? rows * (this.opts.qDraws ?? 1) : rows;
     for (let k = 0; k < this.agent.noiseSteps; k++) {
-      out.push(tf.tensor2d(fillNormal(rng, new Float32Array(rows * A)), [rows, A]));
+      out.push(
+        mode === "zero"
+          ? tf.zeros([n, A])
+          : tf.tensor2d(fillNormal(rng, new Float32Array(n * A)), [n, A]),
+      );
     }
     return out;
+  }
+
+  /**
+   * The agent logits x^0 of `net` for inputs `x` [rows, inputDim] with the
+   * chain noise of {@linkcode noise}: for "mean", the mean over the draws
+   * of the chains run on the tiled inputs.
+   */
+  agentLogits(net: AgentNet, x: Tensor, noise: Tensor[]): Tensor {
+    if (net.noiseSteps === 0 || this.opts.qNoise !== "mean") return net.logits(x, noise);
+    const K = this.opts.qDraws ?? 1;
+    const rows = x.shape[0];
+    const out = net.logits(tf.tile(x, [K, 1]), noise);
+    return tf.mean(tf.reshape(out, [K, rows, this.maxActions]), 0);
   }
 
   /** Masked agent logits (online network) as a plain array [rows * maxActions]. */
@@ -566,7 +699,7 @@ export class QmixLearner {
       p.bind(p.cachedViews());
       let logits: Tensor;
       try {
-        logits = this.agent.logits(x, this.noise(rows, rng));
+        logits = this.agentLogits(this.agent, x, this.noise(rows, rng));
       } finally {
         p.unbind();
       }
@@ -601,21 +734,7 @@ export class QmixLearner {
     const rows = batch * I;
     const A = this.maxActions;
     const noiseOnline = this.noise(rows, rng);
-    const noiseTarget = this.noise(rows, rng);
-    // 5. TD target (61): y = r + gamma * (1 - done) * Q_tot'(S', argmax), with A16's mask.
-    const y = tf.tidy(() => {
-      const x = tf.tensor2d(this.inputs(b.nextState, b.types, rows), [rows, this.inputDim]);
-      const m = tf.tensor2d(this.masks(b.nextFeasible, b.types, rows), [rows, A]);
-      const tot = withViews([this.targetAgent.params, this.targetMixer.params], () => {
-        const q = this.#agentValues(this.targetAgent.logits(x, noiseTarget), m, null);
-        return this.targetMixer.mix(q, tf.tensor2d(b.nextState, [batch, I * D]));
-      });
-      const boot = tf.mul(
-        tf.reshape(tot, [batch]),
-        tf.mul(tf.tensor1d(b.notDone), this.opts.discount),
-      );
-      return tf.add(tf.tensor1d(b.reward), boot);
-    });
+    const y = this.targets(b, rng);
     // 6. Loss (60): mean of (y - Q_tot(S, A))^2 / 2 through the online networks.
     const chosen = new Float32Array(rows * A);
     for (let r = 0; r < rows; r++) chosen[r * A + b.actions[r]] = 1;
@@ -632,7 +751,7 @@ export class QmixLearner {
       sets[0].bind(ws.slice(0, counts[0]));
       sets[1].bind(ws.slice(counts[0]));
       try {
-        const q = this.#agentValues(this.agent.logits(x, noiseOnline), m, a);
+        const q = this.#agentValues(this.agentLogits(this.agent, x, noiseOnline), m, a);
         const tot = tf.reshape(this.mixer.mix(q, s), [batch]);
         return tf.div(tf.sum(tf.mul(tf.square(tf.sub(y, tot)), 0.5)), totalBatch);
       } finally {
@@ -644,8 +763,38 @@ export class QmixLearner {
       tf.concat(grads.slice(0, counts[0]).map((g) => tf.reshape(g, [-1]))),
       tf.concat(grads.slice(counts[0]).map((g) => tf.reshape(g, [-1]))),
     ]);
-    tf.dispose([value, y, x, m, a, s, views, grads, noiseOnline, noiseTarget]);
+    tf.dispose([value, y, x, m, a, s, views, grads, noiseOnline]);
     return { loss, grads: flatGrads };
+  }
+
+  /**
+   * 5. TD target (61): y = r + gamma (1 - done) Q_tot'(S', argmax) with A16's
+   * mask, the target network's chain noise drawn from `rng`; with discount
+   * 0 (the per-slot regime), y = r and no target network runs.
+   */
+  targets(b: Batch, rng: Rng): Tensor {
+    if (this.opts.discount === 0) return tf.tensor1d(b.reward);
+    const { agents: I, stateDim: D } = this.shape;
+    const batch = b.size;
+    const rows = batch * I;
+    const A = this.maxActions;
+    const noiseTarget = this.noise(rows, rng);
+    const y = tf.tidy(() => {
+      const x = tf.tensor2d(this.inputs(b.nextState, b.types, rows), [rows, this.inputDim]);
+      const m = tf.tensor2d(this.masks(b.nextFeasible, b.types, rows), [rows, A]);
+      const tot = withViews([this.targetAgent.params, this.targetMixer.params], () => {
+        const logits = this.agentLogits(this.targetAgent, x, noiseTarget);
+        const q = this.#agentValues(logits, m, null);
+        return this.targetMixer.mix(q, tf.tensor2d(b.nextState, [batch, I * D]));
+      });
+      const boot = tf.mul(
+        tf.reshape(tot, [batch]),
+        tf.mul(tf.tensor1d(b.notDone), this.opts.discount),
+      );
+      return tf.add(tf.tensor1d(b.reward), boot);
+    });
+    tf.dispose(noiseTarget);
+    return y;
   }
 
   /** Per-agent values [B*I] -> [B, I]: chosen entries (online) or maxima (target), A12. */

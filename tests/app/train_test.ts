@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SMALL_PARAMS, smallScenarioFile } from "../_helpers/learning.ts";
+import { SMALL_PARAMS, SMALL_SCENARIO, smallScenarioFile } from "../_helpers/learning.ts";
 import { train, type TrainOptions } from "../../app/train.ts";
 import { cli } from "../_helpers/mod.ts";
 
@@ -142,4 +142,104 @@ Deno.test("train: a policy without update/save/load is refused with exit 2", asy
     r.err,
     /policy "greedy" cannot be trained: its instance needs update\(\), save\(\) and load\(\)/,
   );
+});
+
+Deno.test("train --pretrain: cloning is checkpoint 0, evaluated; a resumed run ends byte-identical", async () => {
+  const data = await Deno.makeTempDir({ prefix: "vecscene-pre-data-" });
+  const r = await cli(["expert", scenario, "-p", "genetic", "-e", "2", "-o", data, "-q"]);
+  assert.equal(r.code, 0, r.err);
+  const opts = (out: string): TrainOptions => ({
+    ...options("mad2rl", out),
+    episodes: 4,
+    evalEvery: 2,
+    pretrain: data,
+    params: { ...SMALL_PARAMS.mad2rl, pretrainSteps: 30, mixerWarmup: 5 },
+  });
+  const full = await Deno.makeTempDir({ prefix: "vecscene-pre-full-" });
+  await train(scenario, opts(full));
+  const log = await readLog(full);
+  assert.deepEqual(log.map((l) => `${l.type}:${l.episode}`), [
+    "pretrain:0",
+    "eval:0",
+    "episode:1",
+    "episode:2",
+    "eval:2",
+    "episode:3",
+    "episode:4",
+    "eval:4",
+  ]);
+  const pre = log[0].pretrain as Record<string, number>;
+  assert.ok(pre.accuracy >= 0 && pre.accuracy <= 1 && pre.lastLoss > 0);
+  // The first episode trains on a buffer the expert filled: exploration starts at epsStart.
+  assert.equal(log[2].epsilon, 0.1 + (0.01 - 0.1) * (6 / 30));
+  const cut = await Deno.makeTempDir({ prefix: "vecscene-pre-cut-" });
+  const stop = new AbortController();
+  await train(scenario, {
+    ...opts(cut),
+    onProgress: (p) => p.type === "episode" && p.episode === 1 && stop.abort(),
+    signal: stop.signal,
+  });
+  assert.equal(JSON.parse(await Deno.readTextFile(join(cut, "latest.json"))).episode, 1);
+  await train(scenario, { ...opts(cut), resume: true });
+  for (const f of ["model.bin", "optimizer.bin", "replay.bin", "state.json"]) {
+    const a = await Deno.readFile(join(full, "checkpoints", "ep-000004", f));
+    const b = await Deno.readFile(join(cut, "checkpoints", "ep-000004", f));
+    assert.deepEqual(a, b, f);
+  }
+  assert.deepEqual(await readLog(cut), log);
+});
+
+Deno.test("train --seeds: every seed trained and tested; seeds.json holds their mean and CI", async () => {
+  const out = await Deno.makeTempDir({ prefix: "vecscene-seeds-" });
+  // The small networks are the scenario's params, so that `run` below uses them too.
+  const small = await smallScenarioFile(
+    `${SMALL_SCENARIO}policy:\n  - { use: pqmix, params: ${JSON.stringify(SMALL_PARAMS.pqmix)} }\n`,
+  );
+  const args = ["train", small, "-p", "pqmix", "-e", "2", "--eval-every", "2"];
+  const r = await cli([
+    ...args,
+    "--eval-episodes",
+    "1",
+    "--seeds",
+    "4,5,6",
+    "--test-episodes",
+    "2",
+    "--compare",
+    "genetic",
+    "-o",
+    out,
+    "-q",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(await Deno.readTextFile(join(out, "seeds.json")));
+  assert.deepEqual(s.seeds, [4, 5, 6]);
+  const xs: number[] = s.perSeed.map((p: { meanDelayS: number }) => p.meanDelayS);
+  assert.ok(Math.abs(s.meanDelayS.mean - (xs[0] + xs[1] + xs[2]) / 3) < 1e-12);
+  assert.ok(s.meanDelayS.low <= s.meanDelayS.mean && s.meanDelayS.mean <= s.meanDelayS.high);
+  assert.equal(s.compare[0].label, "genetic");
+  // Each seed's test is what `run --seed 3 -e 2 --checkpoint OUT/seed-S` reports.
+  const run = await cli([
+    "run",
+    small,
+    "-p",
+    "pqmix",
+    "--seed",
+    "3",
+    "-e",
+    "2",
+    "--checkpoint",
+    join(out, "seed-5"),
+    "-o",
+    join(out, "run"),
+    "-q",
+  ]);
+  assert.equal(run.code, 0, run.err);
+  const summary = JSON.parse(await Deno.readTextFile(join(out, "run", "summary.json")));
+  assert.equal(summary.policies[0].aggregates.meanDelayS, xs[1]);
+  assert.match(r.out, /pqmix: mean TCT .* 95 % CI \[/);
+  const clash = await cli([...args, "--seeds", "1,2", "--seed", "3", "-o", out]);
+  assert.equal(clash.code, 2);
+  const bad = await cli([...args, "--seeds", "1,x", "-o", out]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--seeds: "x" is not a whole number/);
 });

@@ -1,0 +1,206 @@
+/**
+ * Expert datasets (the paper's future work, Sec. IX): every slot an expert
+ * policy played, as the learning policies see it. Per slot and client
+ * vehicle: the raw local state (54), the feasible nodes (the action mask of
+ * A10 with the header's action counts), the DNN type and the expert's action
+ * a = (phi - 1) J + node; per slot: the reward (58), the objective (34) and
+ * whether it ended its episode.
+ *
+ * One file, `expert.bin`: the magic line `vecscene-expert/1\n`, a 4-byte
+ * little-endian header length, the JSON header ({@linkcode ExpertHeader}),
+ * zero padding to a multiple of 8, then the arrays in the order of
+ * `header.arrays`, each at its recorded byte offset. Written atomically.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "./atomic.ts";
+
+/** The file inside a dataset folder. */
+export const EXPERT_FILE = "expert.bin";
+const MAGIC = "vecscene-expert/1\n";
+
+/** What the dataset was recorded from and the shapes of its arrays. */
+export interface ExpertHeader {
+  format: "vecscene-expert/1";
+  /** Scenario name and content hash (engine/scenario/hash.ts). */
+  scenario: string;
+  scenarioHash: string;
+  /** Scenario seed and the first episode number recorded. */
+  seed: number;
+  episodeOffset: number;
+  /** The expert: policy id, label and resolved params. */
+  expert: { id: string; label: string; params: Record<string, unknown> };
+  episodes: number;
+  slotsPerEpisode: number;
+  agents: number;
+  nodes: number;
+  /** Local state width 2J + 1 (54). */
+  stateDim: number;
+  /** Actions (L_k + 1) J per DNN type. */
+  actionCounts: number[];
+  /** Mean task completion time of the expert over the recorded episodes (s). */
+  meanDelayS: number;
+  version: string;
+}
+
+/** The recorded slots: `rows` = episodes x slots; per-agent arrays are row-major. */
+export interface ExpertArrays {
+  /** [rows * agents * stateDim] raw local states (GFLOP queues, metre positions). */
+  state: Float32Array;
+  /** [rows * agents * nodes] 1 where the node is reachable (node 0: the RSU, always). */
+  feasible: Uint8Array;
+  /** [rows * agents] DNN type index. */
+  types: Int32Array;
+  /** [rows * agents] the expert's action (A10). */
+  actions: Int32Array;
+  /** [rows] reward (58) and objective (34). */
+  reward: Float64Array;
+  objective: Float64Array;
+  /** [rows] 1 at an episode's last slot. */
+  terminal: Uint8Array;
+}
+
+/** A dataset: its header and arrays. */
+export interface ExpertData {
+  header: ExpertHeader;
+  arrays: ExpertArrays;
+}
+
+type ArrayName = keyof ExpertArrays;
+const ORDER: readonly ArrayName[] = [
+  "state",
+  "reward",
+  "objective",
+  "types",
+  "actions",
+  "feasible",
+  "terminal",
+];
+const KIND = {
+  state: Float32Array,
+  reward: Float64Array,
+  objective: Float64Array,
+  types: Int32Array,
+  actions: Int32Array,
+  feasible: Uint8Array,
+  terminal: Uint8Array,
+} as const;
+
+/** The number of slots recorded. */
+export function expertRows(h: ExpertHeader): number {
+  return h.episodes * h.slotsPerEpisode;
+}
+
+/** The length each array must have under `h`. */
+function lengths(h: ExpertHeader): Record<ArrayName, number> {
+  const rows = expertRows(h);
+  const a = rows * h.agents;
+  return {
+    state: a * h.stateDim,
+    reward: rows,
+    objective: rows,
+    types: a,
+    actions: a,
+    feasible: a * h.nodes,
+    terminal: rows,
+  };
+}
+
+/** Encodes a dataset as the bytes of `expert.bin`. */
+export function encodeExpert(d: ExpertData): Uint8Array {
+  const want = lengths(d.header);
+  for (const name of ORDER) {
+    if (d.arrays[name].length !== want[name]) {
+      throw new RangeError(
+        `Cannot encode the dataset as array "${name}" has the wrong length: ` +
+          `current value is ${d.arrays[name].length}, expected ${want[name]}`,
+      );
+    }
+  }
+  const head = new TextEncoder().encode(JSON.stringify(d.header));
+  const start = pad8(MAGIC.length + 4 + head.length);
+  let size = start;
+  for (const name of ORDER) size = pad8(size + d.arrays[name].byteLength);
+  const out = new Uint8Array(size);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, head.length, true);
+  out.set(head, MAGIC.length + 4);
+  let at = start;
+  for (const name of ORDER) {
+    const a = d.arrays[name];
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at = pad8(at + a.byteLength);
+  }
+  return out;
+}
+
+/** Decodes `expert.bin`; `where` names it in errors (TypeError for a malformed file). */
+export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
+  const bad = (why: string) => new TypeError(`${where}: not a vecscene expert dataset: ${why}`);
+  const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
+  if (magic !== MAGIC) throw bad(`it does not start with ${JSON.stringify(MAGIC.trim())}`);
+  if (bytes.length < MAGIC.length + 4) throw bad("it is truncated");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headLen = view.getUint32(MAGIC.length, true);
+  const headEnd = MAGIC.length + 4 + headLen;
+  if (headEnd > bytes.length) throw bad("its header is truncated");
+  let header: ExpertHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, headEnd)));
+  } catch (e) {
+    throw bad(`its header is not JSON (${(e as Error).message})`);
+  }
+  for (const k of ["episodes", "slotsPerEpisode", "agents", "nodes", "stateDim"] as const) {
+    if (!Number.isSafeInteger(header[k]) || header[k] < 0) {
+      throw bad(`header field "${k}" is ${JSON.stringify(header[k])}`);
+    }
+  }
+  const want = lengths(header);
+  const arrays = {} as Record<ArrayName, unknown>;
+  let at = pad8(headEnd);
+  for (const name of ORDER) {
+    const Kind = KIND[name];
+    const byteLength = want[name] * Kind.BYTES_PER_ELEMENT;
+    if (at + byteLength > bytes.length) throw bad(`array "${name}" is truncated`);
+    // Copy into an aligned buffer of its own.
+    const copy = bytes.slice(at, at + byteLength);
+    arrays[name] = new Kind(copy.buffer, 0, want[name]);
+    at = pad8(at + byteLength);
+  }
+  if (at !== bytes.length) throw bad(`it has ${bytes.length - at} bytes past its last array`);
+  return { header, arrays: arrays as unknown as ExpertArrays };
+}
+
+/** Writes a dataset to `path` atomically. */
+export async function writeExpert(path: string, d: ExpertData): Promise<void> {
+  await writeFileAtomic(path, encodeExpert(d));
+}
+
+/** Reads a dataset file. */
+export async function readExpert(path: string): Promise<ExpertData> {
+  return decodeExpert(await Deno.readFile(path), path);
+}
+
+/** Appends the rows of `b` to `a` (same scenario, expert and shapes). */
+export function concatExpert(a: ExpertData, b: ExpertData): ExpertData {
+  const arrays = {} as Record<ArrayName, unknown>;
+  for (const name of ORDER) {
+    const x = a.arrays[name];
+    const y = b.arrays[name];
+    const out = new KIND[name](x.length + y.length);
+    out.set(x as never);
+    out.set(y as never, x.length);
+    arrays[name] = out;
+  }
+  const n = a.header.episodes + b.header.episodes;
+  const meanDelayS = (a.header.meanDelayS * a.header.episodes +
+    b.header.meanDelayS * b.header.episodes) / Math.max(1, n);
+  return {
+    header: { ...a.header, episodes: n, meanDelayS },
+    arrays: arrays as unknown as ExpertArrays,
+  };
+}
+
+function pad8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
