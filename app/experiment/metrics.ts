@@ -43,6 +43,10 @@ export const CURVE_METRICS = [
   "backlog_local_gflop",
   "backlog_rsu_gflop",
   "backlog_sv_gflop",
+  // The validation curve: greedy play on held-out episodes every `validation.every` episodes, from
+  // episode 0 (the weights before the first training episode: the pre-trained ones, if any).
+  "validation_reward",
+  "validation_mean_delay_s",
 ] as const;
 
 /** A per-queue backlog curve's name. */

@@ -131,8 +131,10 @@ export async function resolveExperimentPolicies(
       }
     } else if (trainBlock) {
       policy.train = trainSettings(x.train, trainBlock);
-      const pre = trainBlock.pretrain ? [...p, "train", "pretrain"] : ["train", "pretrain"];
-      const expert = trainBlock.pretrain ?? x.train.pretrain;
+      // A policy's own block wins, its null included (no pre-training for it).
+      const own = trainBlock.pretrain;
+      const pre = own ? [...p, "train", "pretrain"] : ["train", "pretrain"];
+      const expert = own === undefined ? x.train.pretrain : own;
       if (expert) {
         const made = await expertSettings(expert, registry, pre, at, problems);
         if (made) policy.train.pretrain = made;

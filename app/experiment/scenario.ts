@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { stringify } from "yaml";
 import { type Problem, shorten, UserError } from "../../engine/errors.ts";
 import { parseScenarioYaml, readScenarioText } from "../../engine/scenario/_yaml.ts";
@@ -30,7 +30,10 @@ export interface BaseScenario {
 
 /** Reads and validates the experiment's base scenario. */
 export async function loadBase(x: LoadedExperiment): Promise<BaseScenario> {
-  const file = join(x.file, "..", x.experiment.base);
+  // An absolute base is taken as it is; a relative one is relative to the experiment file (and
+  // stays relative to the working directory, as messages and the resolved scenario name it).
+  const base = x.experiment.base;
+  const file = isAbsolute(base) ? base : join(dirname(x.file), base);
   let text: string;
   try {
     text = await readScenarioText(file);

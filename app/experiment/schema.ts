@@ -50,9 +50,10 @@ export const TrainSchema = z.strictObject({
     ),
     params: z.record(z.string().max(200), z.unknown()).default({}),
     episodes: count(1, 1_000_000).default(100).describe("expert episodes recorded per train seed"),
-  }).optional().describe(
+  }).nullable().optional().describe(
     "record an expert's episodes (an expert cell per grid point and train seed) and pre-train " +
-      "on them before training",
+      "on them before training; null: no pre-training (a profile or a policy that trains from " +
+      "scratch)",
   ),
 });
 

@@ -85,6 +85,8 @@ export const cellSchema = z.looseObject({
   seeds,
   metrics: z.record(z.string(), value).default({}),
   curves: z.record(z.string(), z.array(value)).optional(),
+  /** A train cell's validations: `episode` (0: before fine-tuning) and the figures of each. */
+  validation: z.record(z.string(), z.array(value)).optional(),
   version: z.string(),
 });
 

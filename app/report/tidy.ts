@@ -89,7 +89,10 @@ function compareRows(vary: readonly string[], a: ResultRow, b: ResultRow): numbe
 const finite = (v: number | null | undefined): number | null =>
   typeof v === "number" && Number.isFinite(v) ? v : null;
 
-/** The rows of finished cells: their metrics, then their curves point by point; sorted. */
+/**
+ * The rows of finished cells: their metrics, then their curves point by point
+ * (a train cell's validation curve as `validation_<metric>`); sorted.
+ */
 export function tidyRows(vary: readonly string[], cells: readonly Cell[]): ResultRow[] {
   const rows: ResultRow[] = [];
   for (const c of cells) {
@@ -111,6 +114,15 @@ export function tidyRows(vary: readonly string[], cells: readonly Cell[]): Resul
       values.forEach((value, i) => {
         const episode = episodes ? finite(episodes[i]) : i + 1;
         rows.push({ ...base, episode, metric, value: finite(value) });
+      });
+    }
+    // The validation curve (greedy play on held-out episodes; episode 0 is the pre-trained policy).
+    const validation = c.validation ?? {};
+    for (const [metric, values] of Object.entries(validation)) {
+      if (metric === "episode") continue;
+      values.forEach((value, i) => {
+        const episode = finite(validation.episode?.[i]);
+        rows.push({ ...base, episode, metric: `validation_${metric}`, value: finite(value) });
       });
     }
   }

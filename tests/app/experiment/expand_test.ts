@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { dirname, join, resolve } from "node:path";
 import { entryOf } from "../../../app/experiment/expand.ts";
 import { expandFile, experimentFile } from "./_helpers.ts";
 
@@ -151,4 +152,40 @@ seeds: { train: [1] }
   assert.deepEqual(expert.policy, { label: "genetic", id: "genetic", params: { generations: 2 } });
   assert.equal(expert.episodes, 3);
   for (const t of trains) assert.deepEqual(t.deps, [expert.hash]);
+});
+
+Deno.test("an absolute base is read as it is, with the cells of the same base given relatively", async () => {
+  const relative = await experimentFile(GRID);
+  const base = resolve(dirname(relative), "tiny_scenario.yaml");
+  // The experiment file in another folder, naming the base by its absolute path.
+  const elsewhere = join(await Deno.makeTempDir({ prefix: "vecscene-exp-abs-" }), "exp.yaml");
+  await Deno.writeTextFile(elsewhere, GRID.replace("base: tiny_scenario.yaml", `base: ${base}`));
+  const a = await expandFile(elsewhere);
+  const r = await expandFile(relative);
+  assert.equal(a.cells.length, 9);
+  assert.deepEqual(a.cells.map((c) => c.hash), r.cells.map((c) => c.hash));
+});
+
+Deno.test("pretrain: null trains from scratch, in a profile or for one policy", async () => {
+  const file = await experimentFile(`name: t
+base: tiny_scenario.yaml
+policies:
+  - { use: pqmix, train: {} }
+  - { use: mad2rl, train: { pretrain: null } }
+train: { episodes: 2, pretrain: { policy: genetic, params: { generations: 2 }, episodes: 3 } }
+seeds: { train: [1] }
+profiles:
+  scratch: { train: { pretrain: null } }
+`);
+  const kinds = (x: Awaited<ReturnType<typeof expandFile>>) =>
+    x.cells.map((c) => [c.kind, c.policy.label, c.deps.length]);
+  assert.deepEqual(kinds(await expandFile(file)), [
+    ["expert", "genetic", 0],
+    ["train", "pqmix", 1],
+    ["train", "mad2rl", 0],
+  ]);
+  assert.deepEqual(kinds(await expandFile(file, "scratch")), [
+    ["train", "pqmix", 0],
+    ["train", "mad2rl", 0],
+  ]);
 });

@@ -116,7 +116,8 @@ reference:
     "backlog_local_gflop, backlog_rsu_gflop, backlog_sv_gflop, tasks, decide_ms_per_slot",
     'exp.yaml:9:82: unknown curve metric "rewad" (did you mean "reward"?); the metrics are ' +
     "reward, mean_delay_s, loss, epsilon, backlog_local_gflop, backlog_rsu_gflop, " +
-    "backlog_sv_gflop, and backlog_<queue>_gflop per queue (cv1, rsu_alexnet, sv1, ...)",
+    "backlog_sv_gflop, validation_reward, validation_mean_delay_s, " +
+    "and backlog_<queue>_gflop per queue (cv1, rsu_alexnet, sv1, ...)",
     'exp.yaml:11:32: no figure has the id "ff" (did you mean "f"?)',
     'exp.yaml:11:66: no policy is labelled "greedyy" (did you mean "greedy"?)',
   ]);

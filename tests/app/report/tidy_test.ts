@@ -51,6 +51,25 @@ Deno.test("results.csv: a curve without episodes counts from 1; non-finite value
   assert.deepEqual(rows.map((r) => [r.episode, r.value]), [[1, 1], [2, null], [3, 3]]);
 });
 
+Deno.test("results.csv: a train cell's validation curve, from episode 0, as validation_<metric>", () => {
+  const rows = tidyRows(VARY, [
+    cell({
+      kind: "train",
+      seeds: { train: 1, eval: null },
+      curves: { episode: [1, 2], reward: [5, 6] },
+      validation: { episode: [0, 2], reward: [7, 9], mean_delay_s: [3.5, 3.25] },
+    }),
+  ]);
+  assert.deepEqual(rows.map((r) => [r.metric, r.episode, r.value]), [
+    ["reward", 1, 5],
+    ["reward", 2, 6],
+    ["validation_mean_delay_s", 0, 3.5],
+    ["validation_mean_delay_s", 2, 3.25],
+    ["validation_reward", 0, 7],
+    ["validation_reward", 2, 9],
+  ]);
+});
+
 Deno.test("results.csv: the fixture's rows and values, whatever the order of the cells", () => {
   const { cells } = fixtureCells();
   const csv = resultsCsv(VARY, tidyRows(VARY, cells));
