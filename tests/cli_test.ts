@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { schemaText } from "../app/cli/schema.ts";
 import { cli } from "./_helpers/mod.ts";
+import { program } from "../cli.ts";
 
 Deno.test("the committed JSON Schema is up to date", async () => {
   assert.equal(await Deno.readTextFile("scenarios/scenario.schema.json"), schemaText());
@@ -32,7 +33,11 @@ Deno.test("models of an unknown name suggest the closest", async () => {
 });
 
 Deno.test("every command has --help", async () => {
-  for (const c of ["run", "train", "validate", "models", "policies", "schema"]) {
+  const names = program().commands.map((c) => c.name());
+  for (const c of ["run", "train", "expert", "experiment", "report", "validate"]) {
+    assert.ok(names.includes(c), c);
+  }
+  for (const c of names) {
     const proc = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli.ts", c, "--help"],
       stdout: "piped",
@@ -63,6 +68,13 @@ Deno.test("the New York scenario runs every policy with its shipped checkpoints"
   const r = await cli(["run", "scenarios/nyc.yaml", "-e", "1", "--out", out, "--no-csv"]);
   assert.equal(r.code, 0, r.err);
   const rows = (await Deno.readTextFile(`${out}/comparison.csv`)).trim().split("\n").slice(1);
-  assert.deepEqual(rows.map((r) => r.split(",")[0]), ["greedy", "genetic", "pqmix", "mad2rl"]);
+  assert.deepEqual(rows.map((r) => r.split(",")[0]), [
+    "greedy",
+    "genetic",
+    "genetic-converged",
+    "pqmix",
+    "mad2rl",
+    "pqmix-paper",
+  ]);
   for (const row of rows) assert.ok(Number(row.split(",")[1]) > 0);
 });

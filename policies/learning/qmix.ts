@@ -3,12 +3,15 @@
  * policies: `pqmix` (an MLP agent network) and `mad2rl` (a diffusion agent
  * network, MODEL.md section 2.5). Read top to bottom, the algorithm is:
  *
- * 1. options: one typed object, the policy's params (paper values,
- *    MODEL.md section 3);
+ * 1. options: one typed object, the policy's params, in two named
+ *    regimes: `paper` (MODEL.md section 3) and `perslot` (the default,
+ *    MODEL.md A25); pre-training on an expert dataset (`pretrain.ts`,
+ *    A26) comes before step 2 when asked for;
  * 2. act: masked argmax (56) of the agent network, epsilon-greedy (A14);
  * 3. store: (S, A, r, S') into the replay buffer once the slot is stepped;
  * 4. sample: a uniform mini-batch of E transitions;
  * 5. TD target (61) from the target networks, y = r at the last slot (A16);
+ *    with discount 0 (per-slot), y = r and no target network runs;
  * 6. loss (60) through the mixer (59, A19) and its gradients;
  * 7. optimiser step: global-norm clip and Adam;
  * 8. soft update of the target networks (62)-(63).

@@ -143,7 +143,7 @@ async function copyShipped(): Promise<string> {
     await Deno.copyFile(`${ROOT}scenarios/nyc/${f}`, join(dir, "nyc", f));
   }
   for (const sub of ["highway", "nyc"]) {
-    for (const policy of ["pqmix", "mad2rl"]) {
+    for (const policy of ["pqmix", "mad2rl", "pqmix-paper"]) {
       const to = join(dir, sub === "nyc" ? "nyc" : "highway", policy);
       await Deno.mkdir(to, { recursive: true });
       for await (const e of Deno.readDir(`${ROOT}scenarios/${sub}/${policy}`)) {

@@ -29,7 +29,16 @@ Deno.test("same scenario and seed give byte-identical outputs; another seed does
   await run(["scenarios/highway.yaml", "-e", "2", "--out", c, "--seed", "2"]);
   const [fa, fb, fc] = [await files(a), await files(b), await files(c)];
   const perPolicy = ["queues.csv", "slots.csv", "steps.csv", "summary.json", "vehicles.csv"];
-  const policies = ["genetic", "greedy", "local", "mad2rl", "pqmix", "rsu"];
+  const policies = [
+    "genetic",
+    "genetic-converged",
+    "greedy",
+    "local",
+    "mad2rl",
+    "pqmix",
+    "pqmix-paper",
+    "rsu",
+  ];
   assert.deepEqual(
     [...fa.keys()].sort(),
     [
