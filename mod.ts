@@ -66,6 +66,16 @@ export { type LoadedScenario, loadScenario, parseScenario } from "./engine/scena
 export { type Scenario, scenarioJsonSchema, ScenarioSchema } from "./engine/scenario/schema.ts";
 export { comparisonTable, type RunOptions, type RunReport, runScenario } from "./app/run.ts";
 export { train, type TrainOptions, type TrainProgress } from "./app/train.ts";
+export { type SeedsOptions, type SeedsSummary, trainSeeds } from "./app/seeds.ts";
+export { type ExpertOptions, recordExpert } from "./app/expert.ts";
+export {
+  type ExpertData,
+  type ExpertHeader,
+  readExpert,
+  writeExpert,
+} from "./engine/output/expert.ts";
+export { scenarioHash } from "./engine/scenario/hash.ts";
+export { type MeanCi, meanCi95 } from "./app/stats.ts";
 export { compileWorld, type World } from "./engine/world.ts";
 export { buildTable, type DnnTable, type LayerSpec } from "./engine/dnn/layers.ts";
 export { BUILTIN_MODELS } from "./engine/dnn/zoo.ts";
