@@ -8,7 +8,9 @@
  * last point. The 95 % interval is a percentile bootstrap that resamples
  * each policy's seeds at each point independently (the policies need not
  * share seeds: a heuristic has no training seed), seeded by the reference's
- * id. The paper agrees with us when its margin lies inside our interval.
+ * id. The paper agrees with us when its margin lies inside our interval and
+ * the interval excludes no difference (0); an interval holding both is
+ * inconclusive.
  *
  * @module
  */
@@ -85,6 +87,15 @@ function verdict(ref: Reference, m: Omit<Margin, "verdict" | "agrees">): [boolea
   const few = m.minSeeds < 3 ? ` (${m.minSeeds} seed(s): the interval is not meaningful)` : "";
   const ours = `we measure ${pct(m.ours)} (95 % CI ${pct(m.ciLow)} to ${pct(m.ciHigh)})`;
   if (ref.margin >= m.ciLow && ref.margin <= m.ciHigh) {
+    // An interval that holds "no difference" too cannot confirm the paper's margin.
+    if (m.ciLow <= 0 && m.ciHigh >= 0 && ref.margin !== 0) {
+      return [
+        null,
+        `inconclusive: ${ours}; that interval holds both the paper's ${
+          pct(ref.margin)
+        } and no difference${few}`,
+      ];
+    }
     return [true, `agrees: ${ours}, the paper states ${pct(ref.margin)}${few}`];
   }
   const sameSign = Math.sign(ref.margin) === Math.sign(m.ours) && m.ours !== 0;

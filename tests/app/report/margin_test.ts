@@ -45,6 +45,20 @@ Deno.test("at one grid point, the interval matches the exact bootstrap of the ra
   const inside = computeMargin({ ...ref, margin: 0.5925 }, FIG, ROWS);
   assert.equal(inside.agrees, true);
   assert.match(inside.verdict, /^agrees: we measure 59\.3 %/);
+  // An interval that also holds "no difference" confirms nothing: one eval seed of MAD2RL
+  // six times slower, the others faster, spread the resamples over both signs.
+  const spread = ROWS.map((r) =>
+    r.policy === "mad2rl" && r.value !== null
+      ? { ...r, value: r.value * (r.evalSeed === 11 ? 6 : 0.4) }
+      : r
+  );
+  const unsure = computeMargin({ ...ref, margin: 0.5925 }, FIG, spread);
+  assert.ok(unsure.ciLow! < 0 && unsure.ciHigh! > 0.5925, `${[unsure.ciLow, unsure.ciHigh]}`);
+  assert.equal(unsure.agrees, null);
+  assert.match(
+    unsure.verdict,
+    /^inconclusive: .*; that interval holds both the paper's 59\.3 % and no difference/,
+  );
 });
 
 Deno.test("one seed: the interval is degenerate and the verdict says so; no data: said plainly", () => {
