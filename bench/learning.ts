@@ -24,7 +24,10 @@ const ACTIONS = [12 * NODES, 13 * NODES, 22 * NODES];
 const BATCH = 64;
 
 /** A learner at the paper's sizes with the paper's regime (batch aside), or another preset. */
-export function paperLearner(agent: "mlp" | "diffusion", preset = "paper"): QmixLearner {
+export function paperLearner(
+  agent: "mlp" | "diffusion",
+  preset: keyof typeof qmixPresets = "paper",
+): QmixLearner {
   const shape = { agent, agents: AGENTS, nodes: NODES, stateDim: STATE, actionCounts: ACTIONS };
   return new QmixLearner({ ...mad2rlDefaults, ...qmixPresets[preset] }, shape, 7);
 }

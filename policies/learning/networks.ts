@@ -46,6 +46,8 @@ export interface AgentNet {
   readonly dims: AgentDims;
   /** Number of noise draws per row (M for diffusion, 0 for the MLP). */
   readonly noiseSteps: number;
+  /** The diffusion agent's noise schedule (35)-(41) (absent for the MLP). */
+  readonly schedule?: DiffusionSchedule;
   /**
    * Logits [N, maxActions] for inputs [N, inputDim]. `noise` holds
    * `noiseSteps` tensors [N, maxActions]: x^M first, then the reverse-step
@@ -103,7 +105,7 @@ export function createDiffusionAgent(
   opts: DiffusionOptions,
   rng: Rng,
   scope: string,
-): AgentNet & { schedule: DiffusionSchedule } {
+): AgentNet {
   const params = new ParamSet(scope);
   const A = dims.maxActions;
   const H = dims.hidden;

@@ -66,7 +66,6 @@ export interface PretrainOptions {
   chainSteps: number;
   /** Replay mini-batch of the warm-up. */
   replayBatch: number;
-  queueScaleGflop: number;
   rewardScale: number;
   /** Called every 50 steps and at the end: phase, step, steps, mean loss since the last call. */
   onProgress?: (
@@ -159,19 +158,25 @@ export function pretrain(
   rng: Rng,
   o: PretrainOptions,
 ): PretrainReport {
-  const losses: number[] = [];
   const adam = new Adam([learner.agent.params], {
     lr: o.lr,
     beta1: 0.9,
     beta2: 0.999,
     eps: 1e-8,
   });
-  let window = 0;
-  try {
-    for (let step = 1; step <= o.steps; step++) {
-      const idx = new Int32Array(Math.min(o.batch, enc.rows));
+  /** `steps` Adam steps of `gradient` on random rows; returns the losses. */
+  const phase = (
+    name: "clone" | "chain",
+    steps: number,
+    batch: number,
+    gradient: (idx: Int32Array) => { loss: number; grad: Tensor },
+  ): number[] => {
+    const losses: number[] = [];
+    let window = 0;
+    for (let step = 1; step <= steps; step++) {
+      const idx = new Int32Array(Math.min(batch, enc.rows));
       for (let k = 0; k < idx.length; k++) idx[k] = rng.int(enc.rows);
-      const { loss, grad } = cloneGradient(learner, enc, idx, rng, o.ceWeight);
+      const { loss, grad } = gradient(idx);
       // No target update during cloning: tau 0 leaves the target agent as it is.
       adam.step([grad], {
         clip: learner.opts.gradClip,
@@ -181,27 +186,23 @@ export function pretrain(
       grad.dispose();
       losses.push(loss);
       window += loss;
-      if (step % 50 === 0 || step === o.steps) {
-        o.onProgress?.("clone", step, o.steps, window / (step % 50 || 50));
+      if (step % 50 === 0 || step === steps) {
+        o.onProgress?.(name, step, steps, window / (step % 50 || 50));
         window = 0;
       }
     }
-    const chainSteps = learner.agent.noiseSteps > 0 ? o.chainSteps : 0;
-    for (let step = 1; step <= chainSteps; step++) {
-      const idx = new Int32Array(Math.min(o.replayBatch, enc.rows));
-      for (let k = 0; k < idx.length; k++) idx[k] = rng.int(enc.rows);
-      const { loss, grad } = chainGradient(learner, enc, idx, rng);
-      adam.step([grad], {
-        clip: learner.opts.gradClip,
-        targets: [learner.targetAgent.params],
-        tau: 0,
-      });
-      grad.dispose();
-      window += loss;
-      if (step % 50 === 0 || step === chainSteps) {
-        o.onProgress?.("chain", step, chainSteps, window / (step % 50 || 50));
-        window = 0;
-      }
+    return losses;
+  };
+  let losses: number[];
+  try {
+    losses = phase(
+      "clone",
+      o.steps,
+      o.batch,
+      (idx) => cloneGradient(learner, enc, idx, rng, o.ceWeight),
+    );
+    if (learner.agent.noiseSteps > 0) {
+      phase("chain", o.chainSteps, o.replayBatch, (idx) => chainGradient(learner, enc, idx, rng));
     }
   } finally {
     adam.dispose();
@@ -253,8 +254,7 @@ export function cloneGradient(
   let coefA: Tensor | undefined;
   let coefB: Tensor | undefined;
   if (diffusion) {
-    const sched = (agent as unknown as { schedule: { alphaBar: Float64Array; steps: number } })
-      .schedule;
+    const sched = agent.schedule!;
     steps = new Int32Array(n);
     const a = new Float32Array(n);
     const b = new Float32Array(n);

@@ -144,14 +144,14 @@ const perslotRegime = {
   pretrainChain: 2000,
 };
 
-/** P-QMIX's params (the per-slot regime); MAD2RL adds its diffusion settings. */
-export const qmixDefaults = { preset: "perslot", ...paperRegime, ...perslotRegime };
-
 /** The named regimes, for `preset:` (each sets every regime parameter). */
-export const qmixPresets: Record<string, Partial<typeof qmixDefaults>> = {
+export const qmixPresets = {
   paper: paperRegime,
   perslot: { ...paperRegime, ...perslotRegime },
 };
+
+/** P-QMIX's params (the per-slot regime); MAD2RL adds its diffusion settings. */
+export const qmixDefaults = { preset: "perslot", ...qmixPresets.perslot };
 
 /** MAD2RL's params: QMIX's plus the diffusion settings (A13, A15). */
 export const mad2rlDefaults = {
@@ -509,7 +509,6 @@ export class QmixPolicy implements PolicyInstance {
       ceWeight: o.pretrainCe,
       chainSteps: o.pretrainChain,
       replayBatch: o.batch,
-      queueScaleGflop: o.queueScaleGflop,
       rewardScale: o.rewardScale,
       onProgress,
     });
@@ -668,8 +667,8 @@ export class QmixLearner {
   noise(rows: number, rng: Rng): Tensor[] {
     const out: Tensor[] = [];
     const A = this.maxActions;
-    const mode = this.opts.qNoise ?? "sample";
-    const n = mode === "mean" ? rows * (this.opts.qDraws ?? 1) : rows;
+    const mode = this.opts.qNoise;
+    const n = mode === "mean" ? rows * this.opts.qDraws : rows;
     for (let k = 0; k < this.agent.noiseSteps; k++) {
       out.push(
         mode === "zero"
@@ -687,7 +686,7 @@ export class QmixLearner {
    */
   agentLogits(net: AgentNet, x: Tensor, noise: Tensor[]): Tensor {
     if (net.noiseSteps === 0 || this.opts.qNoise !== "mean") return net.logits(x, noise);
-    const K = this.opts.qDraws ?? 1;
+    const K = this.opts.qDraws;
     const rows = x.shape[0];
     const out = net.logits(tf.tile(x, [K, 1]), noise);
     return tf.mean(tf.reshape(out, [K, rows, this.maxActions]), 0);
