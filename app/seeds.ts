@@ -129,11 +129,11 @@ export function formatSeeds(s: SeedsSummary): string {
     `held-out test: seed ${s.test.seed}, episodes 1..${s.test.episodes}`,
     ...s.perSeed.map((p) => `  seed ${p.seed}: mean TCT ${f(p.meanDelayS)} s`),
     `${s.policy}: mean TCT ${f(m.mean)} s, 95 % CI [${f(m.low)}, ${f(m.high)}] over ${m.n} seed(s)`,
-    ...s.compare.map((c) =>
-      `  ${c.label}: ${f(c.meanDelayS)} s (${s.policy} ${
-        f(100 * (1 - m.mean / c.meanDelayS))
-      } % lower)`
-    ),
+    ...s.compare.map((c) => {
+      const lower = 100 * (1 - m.mean / c.meanDelayS);
+      const how = lower >= 0 ? `${f(lower)} % lower` : `${f(-lower)} % higher`;
+      return `  ${c.label}: ${f(c.meanDelayS)} s (${s.policy} ${how})`;
+    }),
   ];
   return lines.join("\n");
 }
