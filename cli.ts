@@ -8,8 +8,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { quote, UserError } from "./engine/errors.ts";
-import { loadPlugin } from "./app/plugin.ts";
-import { defaultRegistry, type PolicyRegistry } from "./app/registry.ts";
+import { loadPlugin } from "./host/plugin.ts";
+import { defaultRegistry, type PolicyRegistry } from "./host/registry.ts";
 import { VERSION } from "./engine/version.ts";
 import { modelsCommand } from "./app/cli/models.ts";
 import { runCommand } from "./app/cli/run.ts";

@@ -61,7 +61,18 @@ export {
   type ResetOptions,
   type SlotEvent,
 } from "./engine/sim/env.ts";
-export { defaultRegistry, PolicyRegistry } from "./app/registry.ts";
+export {
+  actionCount,
+  encodeAction,
+  ENCODING_VERSION,
+  type EncodingShape,
+  encodingShape,
+  localStateDim,
+  nodeOf,
+  normaliseLocalStates,
+  partitionOf,
+} from "./engine/sim/encoding.ts";
+export { defaultRegistry, PolicyRegistry } from "./host/registry.ts";
 export { type LoadedScenario, loadScenario, parseScenario } from "./engine/scenario/load.ts";
 export { type Scenario, scenarioJsonSchema, ScenarioSchema } from "./engine/scenario/schema.ts";
 export { comparisonTable, type RunOptions, type RunReport, runScenario } from "./app/run.ts";

@@ -22,17 +22,17 @@ import {
   readExpert,
   writeExpert,
 } from "../engine/output/expert.ts";
-import { Recorder } from "../engine/output/recorder.ts";
 import { canonicalJson, scenarioHash } from "../engine/scenario/hash.ts";
 import type { LoadedScenario } from "../engine/scenario/load.ts";
-import { Env } from "../engine/sim/env.ts";
-import type { Observation, PolicyInstance, StepResult } from "../engine/sim/policy.ts";
+import { encodeAction, ENCODING_VERSION, encodingShape } from "../engine/sim/encoding.ts";
+import type { Decision, Observation, StepResult } from "../engine/sim/policy.ts";
 import { VERSION } from "../engine/version.ts";
 import { compileWorld } from "../engine/world.ts";
-import { instantiate, playEpisode } from "./episode.ts";
-import { pluginOptions } from "./plugin.ts";
-import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
-import { resolveOne } from "./resolve.ts";
+import type { SlotHooks } from "../host/episode.ts";
+import { evaluate } from "../host/evaluate.ts";
+import { pluginOptions } from "../host/plugin.ts";
+import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
+import { resolveOne } from "../host/resolve.ts";
 
 /** Options of {@linkcode recordExpert} (the flags of `expert`). */
 export interface ExpertOptions {
@@ -68,6 +68,7 @@ export async function recordExpert(
   const info = world.info;
   const header: ExpertHeader = {
     format: "vecscene-expert/1",
+    encoding: ENCODING_VERSION,
     scenario: loaded.scenario.name,
     scenarioHash: scenarioHash(loaded),
     seed,
@@ -75,10 +76,7 @@ export async function recordExpert(
     expert: { id: resolved.def.id, label: resolved.label, params: resolved.params },
     episodes: 0,
     slotsPerEpisode: info.slotsPerEpisode,
-    agents: info.cvCount,
-    nodes: info.nodeCount,
-    stateDim: 2 * info.nodeCount + 1,
-    actionCounts: info.tables.map((t) => (t.L + 1) * info.nodeCount),
+    ...encodingShape(info),
     meanDelayS: 0,
     version: VERSION,
   };
@@ -96,81 +94,76 @@ export async function recordExpert(
       data = old;
     }
   }
-  const player = await instantiate(resolved, world, {
-    plugins: pluginOptions(loaded.scenario, o.trustPlugins),
-  });
-  const env = new Env(world);
-  const rec = new Recorder(env);
   const flushEvery = o.flushEvery ?? 10;
   const t0 = performance.now();
   let pending = empty({ ...header, episodes: 0 });
-  try {
-    while (data.header.episodes + pending.header.episodes < o.episodes && !o.signal?.aborted) {
-      const episode = header.episodeOffset + data.header.episodes + pending.header.episodes + 1;
-      const taped = tape(player.instance, header);
-      playEpisode(env, { ...player, instance: taped.instance }, episode);
-      const fig = rec.episodes[rec.episodes.length - 1];
-      pending = concatExpert(pending, taped.result(fig.meanDelayS));
-      const done = data.header.episodes + pending.header.episodes;
-      if (pending.header.episodes >= flushEvery || done >= o.episodes) {
+  const taped = tape(header);
+  const done = () => data.header.episodes + pending.header.episodes;
+  await evaluate(world, resolved, {
+    first: header.episodeOffset + data.header.episodes + 1,
+    episodes: Math.max(0, o.episodes - data.header.episodes),
+    plugins: pluginOptions(loaded.scenario, o.trustPlugins),
+    hooks: taped.hooks,
+    signal: o.signal,
+    onEpisode: async (fig) => {
+      pending = concatExpert(pending, taped.take(fig.meanDelayS));
+      if (pending.header.episodes >= flushEvery || done() >= o.episodes) {
         data = concatExpert(data, pending);
         pending = empty({ ...header, episodes: 0 });
         await writeExpert(file, data);
       }
-      o.onProgress?.(done, o.episodes, meanOf(data, pending), (performance.now() - t0) / 1000);
-    }
-    if (pending.header.episodes > 0) {
-      data = concatExpert(data, pending);
-      await writeExpert(file, data);
-    }
-    if (data.header.episodes === 0) await writeExpert(file, data);
-  } finally {
-    player.instance.dispose?.();
+      o.onProgress?.(done(), o.episodes, meanOf(data, pending), (performance.now() - t0) / 1000);
+    },
+  });
+  if (pending.header.episodes > 0) {
+    data = concatExpert(data, pending);
+    await writeExpert(file, data);
   }
+  if (data.header.episodes === 0) await writeExpert(file, data);
   return data;
 }
 
-/** A policy instance that records what the wrapped one sees and decides. */
-function tape(inner: PolicyInstance, h: ExpertHeader) {
+/** Slot hooks that record what the expert sees and decides; `take` returns an episode's record. */
+function tape(h: ExpertHeader) {
   const { agents: I, nodes: J, stateDim: D } = h;
   const T = h.slotsPerEpisode;
-  const state = new Float32Array(T * I * D);
-  const feasible = new Uint8Array(T * I * J);
-  const types = new Int32Array(T * I);
-  const actions = new Int32Array(T * I);
-  const reward = new Float64Array(T);
-  const objective = new Float64Array(T);
-  const terminal = new Uint8Array(T);
   const local = new Float64Array(D);
+  const fresh = () => ({
+    state: new Float32Array(T * I * D),
+    feasible: new Uint8Array(T * I * J),
+    types: new Int32Array(T * I),
+    actions: new Int32Array(T * I),
+    reward: new Float64Array(T),
+    objective: new Float64Array(T),
+    terminal: new Uint8Array(T),
+  });
+  let a = fresh();
   let t = 0;
-  const instance: PolicyInstance = {
-    reset: inner.reset?.bind(inner),
-    decide(obs: Observation) {
-      const d = inner.decide(obs);
+  const hooks: SlotHooks = {
+    decision(obs: Observation, d: Decision) {
       for (let i = 0; i < I; i++) {
         const r = t * I + i;
-        state.set(obs.localState(i, local), r * D);
-        feasible[r * J] = 1;
-        for (const n of obs.neighbours(i)) feasible[r * J + n] = 1;
-        types[r] = obs.state.cvType[i];
-        actions[r] = (d.partition[i] - 1) * J + d.target[i]; // A10
+        a.state.set(obs.localState(i, local), r * D);
+        obs.nodeMask(i, a.feasible.subarray(r * J, (r + 1) * J));
+        a.types[r] = obs.state.cvType[i];
+        a.actions[r] = encodeAction(d.partition[i], d.target[i], J);
       }
-      return d;
     },
-    observe(step: StepResult) {
-      inner.observe?.(step);
-      reward[t] = step.reward;
-      objective[t] = step.objective;
-      terminal[t] = step.terminated || step.truncated ? 1 : 0;
+    step(step: StepResult) {
+      a.reward[t] = step.reward;
+      a.objective[t] = step.objective;
+      a.terminal[t] = step.terminated || step.truncated ? 1 : 0;
       t++;
     },
   };
   return {
-    instance,
-    result: (meanDelayS: number): ExpertData => ({
-      header: { ...h, episodes: 1, meanDelayS },
-      arrays: { state, feasible, types, actions, reward, objective, terminal },
-    }),
+    hooks,
+    take(meanDelayS: number): ExpertData {
+      const out = { header: { ...h, episodes: 1, meanDelayS }, arrays: a };
+      a = fresh();
+      t = 0;
+      return out;
+    },
   };
 }
 

@@ -8,16 +8,15 @@ import { join, relative } from "node:path";
 import { UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { csvLine } from "../engine/output/csv.ts";
-import { type Aggregates, type EpisodeFigures, Recorder } from "../engine/output/recorder.ts";
+import type { Aggregates, EpisodeFigures } from "../engine/output/recorder.ts";
 import type { LoadedScenario } from "../engine/scenario/load.ts";
-import { Env } from "../engine/sim/env.ts";
 import { VERSION } from "../engine/version.ts";
 import { compileWorld, type World } from "../engine/world.ts";
-import { instantiate, playEpisode } from "./episode.ts";
-import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
-import type { PluginOptions } from "./plugin.ts";
-import { preflight } from "./preflight.ts";
-import { type ResolvedPolicy, resolvePolicies } from "./resolve.ts";
+import { evaluate } from "../host/evaluate.ts";
+import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
+import type { PluginOptions } from "../host/plugin.ts";
+import { preflight } from "../host/preflight.ts";
+import { type ResolvedPolicy, resolvePolicies } from "../host/resolve.ts";
 import { stage } from "./staging.ts";
 
 /** Options of `runScenario` (the CLI flags of `run`). */
@@ -101,29 +100,19 @@ async function runAll(
   const several = policies.length > 1;
   for (const p of policies) {
     const dir = outDir ? (several ? join(outDir, p.label) : outDir) : undefined;
-    const checkpoint = policies.length === 1 ? o.checkpoint : undefined;
-    const player = await instantiate(p, world, { checkpoint, plugins: o.plugins });
-    let rec: Recorder | undefined;
-    try {
-      const env = new Env(world);
-      rec = new Recorder(env, o.writeCsv === false ? undefined : dir);
-      for (let e = 1; e <= episodes; e++) {
-        playEpisode(env, player, e);
-        o.onEpisode?.(p.label, e, episodes);
-      }
-      rec.commit();
-    } catch (err) {
-      rec?.abort();
-      throw err;
-    } finally {
-      player.instance.dispose?.(); // a sandboxed plugin's worker ends here, whatever happened
-    }
+    const ev = await evaluate(world, p, {
+      episodes,
+      checkpoint: policies.length === 1 ? o.checkpoint : undefined,
+      plugins: o.plugins,
+      csvDir: o.writeCsv === false ? undefined : dir,
+      onEpisode: (_, e) => o.onEpisode?.(p.label, e, episodes),
+    });
     const result: PolicyResult = {
       label: p.label,
       id: p.def.id,
       params: p.params,
-      aggregates: rec.aggregates(),
-      episodes: rec.episodes,
+      aggregates: ev.aggregates,
+      episodes: ev.episodes,
       dir,
     };
     if (dir) await writeSummary(join(dir, "summary.json"), world, seed, episodes, [result]);

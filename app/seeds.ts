@@ -14,13 +14,12 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
-import { type Aggregates, Recorder } from "../engine/output/recorder.ts";
-import { Env } from "../engine/sim/env.ts";
+import type { Aggregates } from "../engine/output/recorder.ts";
 import { compileWorld } from "../engine/world.ts";
-import { instantiate, playEpisode } from "./episode.ts";
-import { pluginOptions } from "./plugin.ts";
-import { defaultRegistry } from "./registry.ts";
-import { resolveOne } from "./resolve.ts";
+import { evaluate } from "../host/evaluate.ts";
+import { pluginOptions } from "../host/plugin.ts";
+import { defaultRegistry } from "../host/registry.ts";
+import { resolveOne } from "../host/resolve.ts";
 import { runScenario } from "./run.ts";
 import { type MeanCi, meanCi95 } from "./stats.ts";
 import { train, type TrainOptions } from "./train.ts";
@@ -106,19 +105,12 @@ async function testPolicy(
 ): Promise<Aggregates> {
   const registry = o.registry ?? defaultRegistry();
   const resolved = await resolveOne(loaded, registry, o.policy, o.params, o.trustPlugins);
-  const world = compileWorld(loaded, seed);
-  const player = await instantiate(resolved, world, {
+  const ev = await evaluate(compileWorld(loaded, seed), resolved, {
+    episodes,
     checkpoint: dir,
     plugins: pluginOptions(loaded.scenario, o.trustPlugins),
   });
-  try {
-    const env = new Env(world);
-    const rec = new Recorder(env);
-    for (let e = 1; e <= episodes; e++) playEpisode(env, player, e);
-    return rec.aggregates();
-  } finally {
-    player.instance.dispose?.();
-  }
+  return ev.aggregates;
 }
 
 /** The summary as lines of text (per seed, mean with its interval, comparisons). */

@@ -35,14 +35,14 @@ import { UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { EXPERT_FILE, type ExpertData, readExpert } from "../engine/output/expert.ts";
 import { scenarioHash } from "../engine/scenario/hash.ts";
-import { Recorder } from "../engine/output/recorder.ts";
 import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
-import { Env } from "../engine/sim/env.ts";
+import type { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";
-import { instantiate, playEpisode, type Player } from "./episode.ts";
-import { pluginOptions } from "./plugin.ts";
-import { defaultRegistry, type PolicyRegistry } from "./registry.ts";
-import { resolveOne } from "./resolve.ts";
+import { evaluate } from "../host/evaluate.ts";
+import { instantiate, type Player } from "../host/player.ts";
+import { pluginOptions } from "../host/plugin.ts";
+import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
+import { resolveOne } from "../host/resolve.ts";
 
 /** Options of {@linkcode train} (the CLI flags of `train`). */
 export interface TrainOptions {
@@ -159,7 +159,7 @@ export async function train(
     const t0 = performance.now();
     const seconds = () => (performance.now() - t0) / 1000;
     const evalAndKeep = async (episode: number) => {
-      const ev = evaluate(loaded, player, evalSeeds, evalEpisodes);
+      const ev = await selection(loaded, player, evalSeeds, evalEpisodes);
       const line: TrainProgress = {
         type: "eval",
         episode,
@@ -193,46 +193,47 @@ export async function train(
       if (evalEvery > 0) await evalAndKeep(0);
       await checkpoint(player, o.out, 0, keep, best);
     }
-    const env = new Env(world);
-    const rec = new Recorder(env);
-    const queues = queueMeans(env);
     let losses: number[] = [];
-    const onUpdate = (stats: Record<string, number>) => {
-      if (stats.loss !== undefined) losses.push(stats.loss);
-    };
-    while (done < o.episodes && !o.signal?.aborted) {
-      losses = [];
-      playEpisode(env, player, offset + done + 1, { training: true, onUpdate });
-      done++;
-      const fig = rec.episodes[rec.episodes.length - 1];
-      const T = world.info.slotsPerEpisode;
-      const stats = inst.stats?.() ?? {};
-      last = {
-        type: "episode",
-        episode: done,
-        episodes: o.episodes,
-        meanReward: -fig.meanObjective,
-        meanDelayS: fig.meanDelayS,
-        loss: losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : undefined,
-        epsilon: stats.epsilon,
-        backlogGflop: {
-          local: fig.backlogSumGflop.local / T,
-          rsu: fig.backlogSumGflop.rsu / T,
-          sv: fig.backlogSumGflop.sv / T,
-        },
-        queuesGflop: queues.take(),
-        updates: stats.updates,
-        seconds: seconds(),
-      };
-      await appendLog(o.out, last);
-      o.onProgress?.(last);
-      if (evalEvery > 0 && (done % evalEvery === 0 || done === o.episodes)) {
-        await evalAndKeep(done);
-      }
-      if (done % ckptEvery === 0 || done === o.episodes || o.signal?.aborted) {
-        await checkpoint(player, o.out, done, keep, best);
-      }
-    }
+    let queues: ReturnType<typeof queueMeans> | undefined;
+    const T = world.info.slotsPerEpisode;
+    await evaluate(world, player, {
+      first: offset + done + 1,
+      episodes: o.episodes - done,
+      training: true,
+      hooks: { update: (stats) => stats.loss !== undefined && losses.push(stats.loss) },
+      onEnv: (env) => queues = queueMeans(env),
+      signal: o.signal,
+      onEpisode: async (fig) => {
+        done++;
+        const stats = inst.stats?.() ?? {};
+        last = {
+          type: "episode",
+          episode: done,
+          episodes: o.episodes,
+          meanReward: -fig.meanObjective,
+          meanDelayS: fig.meanDelayS,
+          loss: losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : undefined,
+          epsilon: stats.epsilon,
+          backlogGflop: {
+            local: fig.backlogSumGflop.local / T,
+            rsu: fig.backlogSumGflop.rsu / T,
+            sv: fig.backlogSumGflop.sv / T,
+          },
+          queuesGflop: queues!.take(),
+          updates: stats.updates,
+          seconds: seconds(),
+        };
+        losses = [];
+        await appendLog(o.out, last);
+        o.onProgress?.(last);
+        if (evalEvery > 0 && (done % evalEvery === 0 || done === o.episodes)) {
+          await evalAndKeep(done);
+        }
+        if (done % ckptEvery === 0 || done === o.episodes || o.signal?.aborted) {
+          await checkpoint(player, o.out, done, keep, best);
+        }
+      },
+    });
   } finally {
     inst.dispose?.();
   }
@@ -243,20 +244,19 @@ export async function train(
 export const SELECTION_OFFSET = 500_000;
 
 /** Greedy evaluation of `player` on `seeds` (episodes SELECTION_OFFSET + 1..n of each). */
-function evaluate(
+async function selection(
   loaded: LoadedScenario,
   player: Player,
   seeds: number[],
   episodes: number,
-): { meanReward: number; meanDelayS: number } {
+): Promise<{ meanReward: number; meanDelayS: number }> {
   let delay = 0;
   let reward = 0;
   let n = 0;
   for (const s of seeds) {
-    const env = new Env(compileWorld(loaded, s));
-    const rec = new Recorder(env);
-    for (let e = 1; e <= episodes; e++) playEpisode(env, player, SELECTION_OFFSET + e);
-    for (const f of rec.episodes) {
+    const world = compileWorld(loaded, s);
+    const ev = await evaluate(world, player, { first: SELECTION_OFFSET + 1, episodes });
+    for (const f of ev.episodes) {
       delay += f.meanDelayS;
       reward -= f.meanObjective;
       n++;

@@ -8,9 +8,10 @@
 import { parseScenario } from "../engine/scenario/load.ts";
 import { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";
-import { instantiate, playEpisode, type Player } from "../app/episode.ts";
-import { defaultRegistry } from "../app/registry.ts";
-import { resolvePolicies } from "../app/resolve.ts";
+import { playEpisode } from "../host/episode.ts";
+import { instantiate, type Player } from "../host/player.ts";
+import { defaultRegistry } from "../host/registry.ts";
+import { resolvePolicies } from "../host/resolve.ts";
 
 /**
  * A highway scenario with `cvs` clients and `svs` service vehicles at the

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { instantiate } from "../app/episode.ts";
-import { loadPlugin } from "../app/plugin.ts";
-import { defaultRegistry } from "../app/registry.ts";
-import { resolvePolicies } from "../app/resolve.ts";
+import { instantiate } from "../host/player.ts";
+import { loadPlugin } from "../host/plugin.ts";
+import { defaultRegistry } from "../host/registry.ts";
+import { resolvePolicies } from "../host/resolve.ts";
 import { parseScenario } from "../engine/scenario/load.ts";
 import { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";

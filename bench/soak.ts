@@ -9,9 +9,10 @@
  *
  * @module
  */
-import { instantiate, playEpisode } from "../app/episode.ts";
-import { defaultRegistry } from "../app/registry.ts";
-import { resolvePolicies } from "../app/resolve.ts";
+import { playEpisode } from "../host/episode.ts";
+import { instantiate } from "../host/player.ts";
+import { defaultRegistry } from "../host/registry.ts";
+import { resolvePolicies } from "../host/resolve.ts";
 import { Rng } from "../engine/rng.ts";
 import { loadScenario } from "../engine/scenario/load.ts";
 import { Env } from "../engine/sim/env.ts";

@@ -16,10 +16,13 @@
  */
 import { join } from "node:path";
 import {
+  actionCount,
   definePolicy,
   type EpisodeContext,
+  nodeOf,
   type Observation,
   outside,
+  partitionOf,
   type Rng,
   type StepResult,
 } from "../mod.ts";
@@ -42,10 +45,10 @@ export default definePolicy({
   },
   check: (p) => ({ epsilon: outside(p.epsilon, 0, 1) }),
   async create(params, { info, checkpoint }) {
-    // value[k][a], count[k][a]: arm a = (phi - 1) J + node of DNN type k (MODEL.md A10).
+    // value[k][a], count[k][a]: arm a = action a of the agent encoding (MODEL.md A10) of DNN type k.
     const J = info.nodeCount;
-    let value = info.tables.map((t) => new Array<number>((t.L + 1) * J).fill(0));
-    let count = info.tables.map((t) => new Array<number>((t.L + 1) * J).fill(0));
+    let value = info.tables.map((t) => new Array<number>(actionCount(t.L, J)).fill(0));
+    let count = info.tables.map((t) => new Array<number>(actionCount(t.L, J)).fill(0));
     let rng: Rng | undefined;
     let training = false;
     let updates = 0;
@@ -68,8 +71,9 @@ export default definePolicy({
         for (let i = 0; i < obs.cvCount; i++) {
           const k = obs.state.cvType[i];
           const arms = value[k].length;
+          // An arm that keeps the whole DNN on board offloads nothing: any node will do.
           const feasible = (a: number) =>
-            Math.floor(a / J) === obs.table(i).L || obs.feasible(i, a % J);
+            partitionOf(a, J) === obs.table(i).L + 1 || obs.feasible(i, nodeOf(a, J));
           let arm = -1;
           if (training && rng && rng.next() < params.epsilon) {
             do arm = rng.int(arms); while (!feasible(arm));
@@ -79,8 +83,8 @@ export default definePolicy({
             }
           }
           chosen[i] = arm;
-          partition[i] = Math.floor(arm / J) + 1;
-          target[i] = arm % J;
+          partition[i] = partitionOf(arm, J);
+          target[i] = nodeOf(arm, J);
         }
         if (training) {
           const active = Uint8Array.from(obs.state.cvActive); // an absent CV has no task

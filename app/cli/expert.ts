@@ -9,7 +9,7 @@
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { recordExpert } from "../expert.ts";
 import { countBar } from "../progress.ts";
-import type { PolicyRegistry } from "../registry.ts";
+import type { PolicyRegistry } from "../../host/registry.ts";
 import { stopOnSigint } from "./_stop.ts";
 import { parseParamFlags } from "./train.ts";
 

@@ -5,8 +5,8 @@
  */
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { comparisonTable, runScenario } from "../run.ts";
-import { pluginOptions } from "../plugin.ts";
-import type { PolicyRegistry } from "../registry.ts";
+import { pluginOptions } from "../../host/plugin.ts";
+import type { PolicyRegistry } from "../../host/registry.ts";
 
 /** Flags of `run`. */
 export interface RunFlags {

@@ -9,7 +9,7 @@
 import { UserError } from "../../engine/errors.ts";
 import { countBar, progressBar } from "../progress.ts";
 import { stopOnSigint } from "./_stop.ts";
-import type { PolicyRegistry } from "../registry.ts";
+import type { PolicyRegistry } from "../../host/registry.ts";
 import { formatSeeds, trainSeeds } from "../seeds.ts";
 import { train } from "../train.ts";
 

@@ -8,10 +8,10 @@
  */
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { compileWorld } from "../../engine/world.ts";
-import { pluginOptions } from "../plugin.ts";
-import { preflight } from "../preflight.ts";
-import type { PolicyRegistry } from "../registry.ts";
-import { resolvePolicies } from "../resolve.ts";
+import { pluginOptions } from "../../host/plugin.ts";
+import { preflight } from "../../host/preflight.ts";
+import type { PolicyRegistry } from "../../host/registry.ts";
+import { resolvePolicies } from "../../host/resolve.ts";
 
 /** Validates each file; throws the first file's `UserError`. */
 export async function validateCommand(

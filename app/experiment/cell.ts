@@ -18,19 +18,16 @@
 import { join } from "node:path";
 import { UserError } from "../../engine/errors.ts";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
-import { Recorder } from "../../engine/output/recorder.ts";
 import type { LoadedScenario } from "../../engine/scenario/load.ts";
-import { Env } from "../../engine/sim/env.ts";
-import type { Observation } from "../../engine/sim/policy.ts";
 import { VERSION } from "../../engine/version.ts";
 import { compileWorld } from "../../engine/world.ts";
-import { instantiate, playEpisode } from "../episode.ts";
+import { evaluate } from "../../host/evaluate.ts";
 import { recordExpert } from "../expert.ts";
-import { pluginOptions } from "../plugin.ts";
-import { preflight } from "../preflight.ts";
+import { pluginOptions } from "../../host/plugin.ts";
+import { preflight } from "../../host/preflight.ts";
 import { progressBar } from "../progress.ts";
-import type { PolicyRegistry } from "../registry.ts";
-import { resolvePolicies } from "../resolve.ts";
+import type { PolicyRegistry } from "../../host/registry.ts";
+import { resolvePolicies } from "../../host/resolve.ts";
 import { train } from "../train.ts";
 import { type Cell, CELL_FORMAT, type Expansion } from "./expand.ts";
 import { evalMetrics, type LogLine, perEpisode, trainCurves } from "./metrics.ts";
@@ -85,7 +82,7 @@ export async function runCell(
   try {
     const loaded = cellScenario(x.base, cell.scenario, () => x.loaded.locate(cell.at));
     const m = cell.kind === "eval"
-      ? await evaluate(cell, loaded, out, registry, timing)
+      ? await evalCell(cell, loaded, out, registry, timing)
       : cell.kind === "train"
       ? await trainCell(cell, loaded, out, registry)
       : await expertCell(cell, loaded, out, registry);
@@ -124,7 +121,7 @@ async function trainedWeights(out: string, hash: string): Promise<string> {
   }
 }
 
-async function evaluate(
+async function evalCell(
   cell: Cell,
   loaded: LoadedScenario,
   out: string,
@@ -136,38 +133,18 @@ async function evaluate(
     (cell.deps.length ? await trainedWeights(out, cell.deps[0]) : undefined);
   const world = compileWorld(loaded, loaded.scenario.seed);
   await preflight([p], world, { checkpoint });
-  const player = await instantiate(p, world, {
+  const ev = await evaluate(world, p, {
+    episodes: cell.episodes!,
     checkpoint,
     plugins: pluginOptions(loaded.scenario),
+    timeDecisions: true,
+    onEpisode: (f, e) => console.error(`episode ${e}/${cell.episodes}: mean TCT ${f.meanDelayS} s`),
   });
-  const inst = player.instance;
-  const decide = inst.decide.bind(inst);
-  let ms = 0;
-  let slots = 0;
-  inst.decide = (obs: Observation) => {
-    const t = performance.now();
-    try {
-      return decide(obs);
-    } finally {
-      ms += performance.now() - t;
-      slots++;
-    }
-  };
-  const env = new Env(world);
-  const rec = new Recorder(env);
-  try {
-    for (let e = 1; e <= cell.episodes!; e++) {
-      playEpisode(env, player, e);
-      console.error(`episode ${e}/${cell.episodes}: mean TCT ${rec.episodes.at(-1)!.meanDelayS} s`);
-    }
-  } finally {
-    inst.dispose?.();
-  }
-  timing.decide_ms_per_slot = ms / slots;
-  timing.slots = slots;
+  timing.decide_ms_per_slot = ev.decideMs / ev.slots;
+  timing.slots = ev.slots;
   return {
-    metrics: evalMetrics(rec.aggregates(), ms / slots),
-    per_episode: perEpisode(rec.episodes),
+    metrics: evalMetrics(ev.aggregates, ev.decideMs / ev.slots),
+    per_episode: perEpisode(ev.episodes),
   };
 }
 

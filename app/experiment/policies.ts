@@ -7,11 +7,12 @@
  * @module
  */
 import { resolve } from "node:path";
-import { didYouMean, type Problem, quote, UserError } from "../../engine/errors.ts";
+import { didYouMean, type Problem, quote } from "../../engine/errors.ts";
 import type { Params, PolicyDefinition } from "../../engine/sim/policy.ts";
-import { resolveParams } from "../params.ts";
-import { isModulePath, isPlugin, loadPlugin } from "../plugin.ts";
-import type { PolicyRegistry } from "../registry.ts";
+import { resolveParams } from "../../host/params.ts";
+import { isModulePath, isPlugin } from "../../host/plugin.ts";
+import { type RefLocator, resolveRefs } from "../../host/resolve.ts";
+import type { PolicyRegistry } from "../../host/registry.ts";
 import { digestPath } from "./hash.ts";
 import type { LoadedExperiment } from "./load.ts";
 import { TRAIN_DEFAULTS, type TrainBlock } from "./schema.ts";
@@ -61,40 +62,25 @@ export async function resolveExperimentPolicies(
     ...locate(path, atKey),
     message,
   });
-  const out: ExperimentPolicy[] = [];
-  for (const [index, entry] of x.policies.entries()) {
+  // Module paths are made absolute here: a plugin's `use` is its absolute path (hashed, recorded).
+  const entries = x.policies.map((entry) => {
     const e = typeof entry === "string" ? { use: entry, params: {} } : entry;
+    return isModulePath(e.use) ? { ...e, use: resolve(loaded.dir, e.use) } : e;
+  });
+  const refAt: RefLocator = (index, part, atKey) => {
+    const p = ["policies", index];
+    const here = typeof x.policies[index] === "string" && part[0] === "use" ? p : [...p, ...part];
+    return locate(here, atKey);
+  };
+  const ctx = { registry, baseDir: loaded.dir };
+  const resolved = await resolveRefs(entries, ctx, refAt, problems);
+  const out: ExperimentPolicy[] = [];
+  for (const [index, e] of entries.entries()) {
+    const r = resolved[index];
+    if (!r) continue;
+    const { def, label } = r;
     const p: (string | number)[] = ["policies", index];
-    const here = typeof entry === "string" ? p : [...p, "use"];
-    let def: PolicyDefinition | undefined;
-    let use = e.use;
-    if (isModulePath(e.use)) {
-      use = resolve(loaded.dir, e.use);
-      try {
-        def = await loadPlugin(use, loaded.dir);
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        problems.push(...err.problems.map((q) => at(here, q.message)));
-        continue;
-      }
-    } else {
-      def = await registry.get(e.use);
-      if (!def) {
-        problems.push(at(
-          here,
-          `unknown policy ${quote(e.use)}${didYouMean(e.use, registry.ids())}; ` +
-            `registered policies: ${registry.ids().join(", ")} (or give a module path)`,
-        ));
-        continue;
-      }
-    }
-    const label = ("label" in e ? e.label : undefined) ?? def.id;
-    if (out.some((o) => o.label === label)) {
-      problems.push(at(p, `two policies are labelled "${label}"; give one a distinct label`));
-    }
-    for (const b of resolveParams(def, e.params).problems) {
-      problems.push(at([...p, "params", b.key], b.message, true));
-    }
+    const use = e.use;
     const policy: ExperimentPolicy = { index, label, def, use, params: e.params };
     if (isPlugin(def)) policy.code = await digestPath(use);
     const trainBlock = "train" in e ? e.train : undefined;

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { quote, UserError } from "../../engine/errors.ts";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
 import { VERSION } from "../../engine/version.ts";
-import { defaultRegistry, type PolicyRegistry } from "../registry.ts";
+import { defaultRegistry, type PolicyRegistry } from "../../host/registry.ts";
 import { runCell } from "./cell.ts";
 import { type Cell, entryOf, expand, type Expansion } from "./expand.ts";
 import { loadExperiment } from "./load.ts";

@@ -13,58 +13,15 @@
  *
  * @module
  */
+import { ENCODING_VERSION } from "../sim/encoding.ts";
+import type { ExpertArrays, ExpertData, ExpertHeader } from "../sim/dataset.ts";
 import { writeFileAtomic } from "./atomic.ts";
+
+export type { ExpertArrays, ExpertData, ExpertHeader };
 
 /** The file inside a dataset folder. */
 export const EXPERT_FILE = "expert.bin";
 const MAGIC = "vecscene-expert/1\n";
-
-/** What the dataset was recorded from and the shapes of its arrays. */
-export interface ExpertHeader {
-  format: "vecscene-expert/1";
-  /** Scenario name and content hash (engine/scenario/hash.ts). */
-  scenario: string;
-  scenarioHash: string;
-  /** Scenario seed and the first episode number recorded. */
-  seed: number;
-  episodeOffset: number;
-  /** The expert: policy id, label and resolved params. */
-  expert: { id: string; label: string; params: Record<string, unknown> };
-  episodes: number;
-  slotsPerEpisode: number;
-  agents: number;
-  nodes: number;
-  /** Local state width 2J + 1 (54). */
-  stateDim: number;
-  /** Actions (L_k + 1) J per DNN type. */
-  actionCounts: number[];
-  /** Mean task completion time of the expert over the recorded episodes (s). */
-  meanDelayS: number;
-  version: string;
-}
-
-/** The recorded slots: `rows` = episodes x slots; per-agent arrays are row-major. */
-export interface ExpertArrays {
-  /** [rows * agents * stateDim] raw local states (GFLOP queues, metre positions). */
-  state: Float32Array;
-  /** [rows * agents * nodes] 1 where the node is reachable (node 0: the RSU, always). */
-  feasible: Uint8Array;
-  /** [rows * agents] DNN type index. */
-  types: Int32Array;
-  /** [rows * agents] the expert's action (A10). */
-  actions: Int32Array;
-  /** [rows] reward (58) and objective (34). */
-  reward: Float64Array;
-  objective: Float64Array;
-  /** [rows] 1 at an episode's last slot. */
-  terminal: Uint8Array;
-}
-
-/** A dataset: its header and arrays. */
-export interface ExpertData {
-  header: ExpertHeader;
-  arrays: ExpertArrays;
-}
 
 type ArrayName = keyof ExpertArrays;
 const ORDER: readonly ArrayName[] = [
@@ -155,6 +112,15 @@ export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
       throw bad(`header field "${k}" is ${JSON.stringify(header[k])}`);
     }
   }
+  // A dataset of before the encoding was versioned was recorded under its first version.
+  const encoding = header.encoding ?? 1;
+  if (encoding !== ENCODING_VERSION) {
+    throw bad(
+      `it was recorded under agent encoding ${JSON.stringify(encoding)}, and this vecscene ` +
+        `reads encoding ${ENCODING_VERSION} (engine/sim/encoding.ts): record it again`,
+    );
+  }
+  header.encoding = encoding;
   const want = lengths(header);
   const arrays = {} as Record<ArrayName, unknown>;
   let at = pad8(headEnd);

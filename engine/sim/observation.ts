@@ -10,6 +10,7 @@
  */
 import type { DnnTable } from "../dnn/layers.ts";
 import type { Decision, SlotModel, SlotState } from "../model/slot.ts";
+import { actionCount, expandNodeMask, localStateDim, writeLocalState } from "./encoding.ts";
 import type { NeighbourIndex } from "./neighbours.ts";
 
 /** A slot's observation. Node 0 is the RSU; node s (1..S) is service vehicle s. */
@@ -67,41 +68,38 @@ export class Observation {
     return this.#index.query(this.state.cvX[i], this.state.cvY[i]);
   }
 
-  /** Number of actions (L_k + 1) J of CV `i` (A10 encoding). */
+  /** Number of actions (L_k + 1) J of CV `i` (A10 encoding, `encoding.ts`). */
   actionCount(i: number): number {
-    return (this.table(i).L + 1) * this.nodeCount;
+    return actionCount(this.table(i).L, this.nodeCount);
+  }
+
+  /** Feasible nodes of CV `i`: 1 for the RSU (node 0) and each SV in V2V range, else 0. */
+  nodeMask(i: number, out: Uint8Array = new Uint8Array(this.nodeCount)): Uint8Array {
+    out.fill(0);
+    out[0] = 1;
+    for (const s of this.neighbours(i)) out[s] = 1;
+    return out;
   }
 
   /** Feasibility mask over CV `i`'s actions: a = (phi - 1) J + node (A10). */
   actionMask(i: number, out: Uint8Array = new Uint8Array(this.actionCount(i))): Uint8Array {
-    const J = this.nodeCount;
-    const nodes = new Uint8Array(J);
-    nodes[0] = 1;
-    for (const s of this.neighbours(i)) nodes[s] = 1;
-    for (let a = 0; a < out.length; a++) out[a] = nodes[a % J];
+    expandNodeMask(this.nodeMask(i), out.length, out);
     return out;
   }
 
   /** Local state s_i(t) of eq. (54): 2J + 1 values. */
   localState(
     i: number,
-    out: Float64Array = new Float64Array(2 * this.nodeCount + 1),
+    out: Float64Array = new Float64Array(localStateDim(this.nodeCount)),
   ): Float64Array {
-    const s = this.state;
-    const S = s.svX.length;
-    out[0] = s.cvQueueGflop[i];
-    out[1] = s.rsuQueueGflop[s.cvType[i]];
-    for (let j = 0; j < S; j++) out[2 + j] = s.svQueueGflop[j];
-    out[2 + S] = s.cvRoadM[i];
-    for (let j = 0; j < S; j++) out[3 + S + j] = s.svRoadM[j];
-    return out;
+    return writeLocalState(this.state, i, out);
   }
 
   /** Joint state S(t) of eq. (55): the local states concatenated. */
   jointState(
-    out: Float64Array = new Float64Array(this.cvCount * (2 * this.nodeCount + 1)),
+    out: Float64Array = new Float64Array(this.cvCount * localStateDim(this.nodeCount)),
   ): Float64Array {
-    const n = 2 * this.nodeCount + 1;
+    const n = localStateDim(this.nodeCount);
     for (let i = 0; i < this.cvCount; i++) this.localState(i, out.subarray(i * n, (i + 1) * n));
     return out;
   }

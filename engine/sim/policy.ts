@@ -23,7 +23,7 @@
  * @module
  */
 import type { Decision } from "../model/slot.ts";
-import type { ExpertData } from "../output/expert.ts";
+import type { ExpertData } from "./dataset.ts";
 import type { Rng } from "../rng.ts";
 import type { ScenarioInfo } from "../world.ts";
 import type { StepResult } from "./env.ts";

@@ -26,10 +26,11 @@
  */
 import type { ExpertData } from "../../engine/output/expert.ts";
 import type { Rng } from "../../engine/rng.ts";
+import { argmaxFeasible, normaliseLocalStates } from "../../engine/sim/encoding.ts";
 import type { ScenarioInfo } from "../../engine/world.ts";
 import { type AgentNet, maskedLogits } from "./networks.ts";
 import type { Batch, ReplayBuffer } from "./replay.ts";
-import { Adam } from "./tensor/adam.ts";
+import { Adam, ADAM_DEFAULTS } from "./tensor/adam.ts";
 import { tf } from "./tensor/backend.ts";
 import { fillNormal } from "./tensor/normal.ts";
 import type { ParamSet } from "./tensor/params.ts";
@@ -103,24 +104,6 @@ export interface EncodedExpert {
 // ---------------------------------------------------------------------------
 // 1. Encode.
 
-/** Normalises raw local states (54) as the policy does (A13): queues / scale, positions to [-1, 1]. */
-export function normaliseStates(
-  raw: ArrayLike<number>,
-  out: Float32Array,
-  nodes: number,
-  info: ScenarioInfo,
-  queueScaleGflop: number,
-): Float32Array {
-  const D = 2 * nodes + 1;
-  const S = nodes - 1;
-  const span = info.roadToM - info.roadFromM || 1;
-  for (let r = 0; r < raw.length; r++) {
-    const k = r % D;
-    out[r] = k >= 2 + S ? (2 * (raw[r] - info.roadFromM)) / span - 1 : raw[r] / queueScaleGflop;
-  }
-  return out;
-}
-
 /** Encodes `data` for `learner` (shapes checked by the caller). */
 export function encodeExpert(
   learner: CloneLearner,
@@ -130,7 +113,7 @@ export function encodeExpert(
 ): EncodedExpert {
   const a = data.arrays;
   const rows = a.actions.length;
-  const states = normaliseStates(
+  const states = normaliseLocalStates(
     a.state,
     new Float32Array(a.state.length),
     data.header.nodes,
@@ -158,12 +141,7 @@ export function pretrain(
   rng: Rng,
   o: PretrainOptions,
 ): PretrainReport {
-  const adam = new Adam([learner.agent.params], {
-    lr: o.lr,
-    beta1: 0.9,
-    beta2: 0.999,
-    eps: 1e-8,
-  });
+  const adam = new Adam([learner.agent.params], { lr: o.lr, ...ADAM_DEFAULTS });
   /** `steps` Adam steps of `gradient` on random rows; returns the losses. */
   const phase = (
     name: "clone" | "chain",
@@ -361,11 +339,7 @@ export function cloneAccuracy(learner: CloneLearner, enc: EncodedExpert, rng: Rn
   const logits = learner.act(enc.inputs.subarray(0, n * W), enc.masks.subarray(0, n * A), n, rng);
   let hit = 0;
   for (let r = 0; r < n; r++) {
-    let best = -1;
-    for (let a = 0; a < A; a++) {
-      if (enc.masks[r * A + a] && (best < 0 || logits[r * A + a] > logits[r * A + best])) best = a;
-    }
-    if (best === enc.actions[r]) hit++;
+    if (argmaxFeasible(logits, enc.masks, r, A) === enc.actions[r]) hit++;
   }
   return n > 0 ? hit / n : NaN;
 }

@@ -40,6 +40,15 @@ import {
   type ScenarioInfo,
   type StepResult,
 } from "../../engine/sim/policy.ts";
+import {
+  argmaxFeasible,
+  type EncodingShape,
+  encodingShape,
+  expandNodeMask,
+  nodeOf,
+  normaliseLocalStates,
+  partitionOf,
+} from "../../engine/sim/encoding.ts";
 import { loadCheckpoint, type QmixParts, saveTraining, saveWeights } from "./checkpoint.ts";
 import {
   type AgentNet,
@@ -50,9 +59,9 @@ import {
   Mixer,
 } from "./networks.ts";
 import { TwoThreadUpdate } from "./parallel.ts";
-import { encodeExpert, normaliseStates, pretrain } from "./pretrain.ts";
+import { encodeExpert, pretrain } from "./pretrain.ts";
 import { type Batch, ReplayBuffer } from "./replay.ts";
-import { Adam } from "./tensor/adam.ts";
+import { Adam, ADAM_DEFAULTS } from "./tensor/adam.ts";
 import { initBackend, tf } from "./tensor/backend.ts";
 import { fillNormal } from "./tensor/normal.ts";
 import { withViews } from "./tensor/params.ts";
@@ -244,29 +253,14 @@ export const mad2rl: PolicyDefinition<typeof mad2rlDefaults> = definePolicy({
   create: (p, ctx) => createQmix("mad2rl", "diffusion", p, ctx),
 });
 
-/** Adam's constants (PyTorch's defaults; the paper gives only the learning rate). */
-const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
-/** The scenario's shapes the networks are built for. */
-export interface QmixShape {
+/** The scenario's shapes the networks are built for (the agent encoding's, `encoding.ts`). */
+export interface QmixShape extends EncodingShape {
   agent: "mlp" | "diffusion";
-  agents: number;
-  nodes: number;
-  /** Local state width 2J + 1 (54). */
-  stateDim: number;
-  /** Action count (L_k + 1) J per DNN type (A10). */
-  actionCounts: number[];
 }
 
 /** The shapes of a scenario's networks. */
 export function qmixShape(info: ScenarioInfo, agent: "mlp" | "diffusion"): QmixShape {
-  return {
-    agent,
-    agents: info.cvCount,
-    nodes: info.nodeCount,
-    stateDim: 2 * info.nodeCount + 1,
-    actionCounts: info.tables.map((t) => (t.L + 1) * info.nodeCount),
-  };
+  return { agent, ...encodingShape(info) };
 }
 
 /** The diffusion settings of `o` (P-QMIX records MAD2RL's defaults). */
@@ -410,9 +404,8 @@ export class QmixPolicy implements PolicyInstance {
       if (this.buffer.size >= this.opts.batch) this.epsilonSteps++;
     }
     this.#slotInEpisode++;
-    // A10: phi = floor(a / J) + 1, node = a mod J
-    const partition = Int32Array.from(actions, (a) => Math.floor(a / J) + 1);
-    const target = Int32Array.from(actions, (a) => a % J);
+    const partition = Int32Array.from(actions, (a) => partitionOf(a, J));
+    const target = Int32Array.from(actions, (a) => nodeOf(a, J));
     return { partition, target };
   }
 
@@ -425,15 +418,14 @@ export class QmixPolicy implements PolicyInstance {
     const feasible = new Uint8Array(I * J);
     const types = new Int32Array(I);
     for (let i = 0; i < I; i++) {
-      normaliseStates(
+      normaliseLocalStates(
         obs.localState(i, this.#localBuf),
         state.subarray(i * D, (i + 1) * D),
         J,
         this.info,
         this.opts.queueScaleGflop,
       );
-      feasible[i * J] = 1;
-      for (const n of obs.neighbours(i)) feasible[i * J + n] = 1;
+      obs.nodeMask(i, feasible.subarray(i * J, (i + 1) * J));
       types[i] = obs.state.cvType[i];
     }
     return { state, feasible, types };
@@ -579,15 +571,6 @@ function randomFeasible(masks: Float32Array, i: number, A: number, rng: Rng): nu
   return 0;
 }
 
-/** The feasible action of agent `i` with the largest logit. */
-function argmaxFeasible(logits: Float32Array, masks: Float32Array, i: number, A: number): number {
-  let best = -1;
-  for (let a = 0; a < A; a++) {
-    if (masks[i * A + a] && (best < 0 || logits[i * A + a] > logits[i * A + best])) best = a;
-  }
-  return best;
-}
-
 /** Online and target agent networks and mixers, and their optimiser. */
 export class QmixLearner {
   readonly opts: QmixOptions;
@@ -627,7 +610,10 @@ export class QmixLearner {
     };
     this.mixer = new Mixer(mixDims, Rng.stream(initSeed, "policy-init", 2), "mixer");
     this.targetMixer = new Mixer(mixDims, Rng.stream(initSeed, "policy-init", 2), "target-mixer");
-    this.optimizer = new Adam([this.agent.params, this.mixer.params], { lr: cfg.lr, ...ADAM });
+    this.optimizer = new Adam([this.agent.params, this.mixer.params], {
+      lr: cfg.lr,
+      ...ADAM_DEFAULTS,
+    });
   }
 
   /**
@@ -653,8 +639,8 @@ export class QmixLearner {
     const A = this.maxActions;
     const out = new Float32Array(rows * A);
     for (let r = 0; r < rows; r++) {
-      const n = this.shape.actionCounts[types[r]];
-      for (let a = 0; a < n; a++) out[r * A + a] = feasible[r * J + (a % J)];
+      const nodes = feasible.subarray(r * J, (r + 1) * J);
+      expandNodeMask(nodes, this.shape.actionCounts[types[r]], out, r * A);
     }
     return out;
   }

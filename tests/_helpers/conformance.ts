@@ -7,8 +7,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { instantiate, playEpisode, type Player } from "../../app/episode.ts";
-import { resolveParams } from "../../app/params.ts";
+import { playEpisode } from "../../host/episode.ts";
+import { instantiate, type Player } from "../../host/player.ts";
+import { resolveParams } from "../../host/params.ts";
 import { Rng } from "../../engine/rng.ts";
 import { parseScenario } from "../../engine/scenario/load.ts";
 import { Env } from "../../engine/sim/env.ts";

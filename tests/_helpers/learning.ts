@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parseScenario } from "../../engine/scenario/load.ts";
 import { compileWorld, type World } from "../../engine/world.ts";
 import type { Params, PolicyDefinition } from "../../engine/sim/policy.ts";
-import { resolveParams } from "../../app/params.ts";
+import { resolveParams } from "../../host/params.ts";
 import { mad2rl, pqmix, type QmixPolicy } from "../../policies/learning/qmix.ts";
 
 /** 3 CVs, 2 SVs, 6 slots: the conformance suite's default scenario. */

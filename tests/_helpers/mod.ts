@@ -9,7 +9,7 @@ import { parseScenario } from "../../engine/scenario/load.ts";
 import { compileWorld, type World } from "../../engine/world.ts";
 import { Env } from "../../engine/sim/env.ts";
 import type { PolicyInstance } from "../../engine/sim/policy.ts";
-import { playEpisode } from "../../app/episode.ts";
+import { playEpisode } from "../../host/episode.ts";
 
 /** Writes `text` to a fresh temp dir as `name`; returns its path. */
 export async function tempScenario(text: string, name = "s.yaml"): Promise<string> {

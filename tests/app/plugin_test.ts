@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { runScenario } from "../../app/run.ts";
 import { UserError } from "../../engine/errors.ts";
-import { shapeProblems } from "../../app/plugin.ts";
+import { shapeProblems } from "../../host/plugin.ts";
 import { cli, tempScenario } from "../_helpers/mod.ts";
 
 const FIX = new URL("../fixtures/plugins/", import.meta.url).pathname;

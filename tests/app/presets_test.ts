@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveParams } from "../../app/params.ts";
+import { resolveParams } from "../../host/params.ts";
 import { meanCi95, tQuantile975 } from "../../app/stats.ts";
 import type { PolicyDefinition } from "../../engine/sim/policy.ts";
 import { genetic } from "../../policies/genetic.ts";

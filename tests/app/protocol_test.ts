@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bufferBytes, packState, unpackState, views } from "../../app/sandbox/protocol.ts";
+import { bufferBytes, packState, unpackState, views } from "../../host/sandbox/protocol.ts";
 import type { SlotState } from "../../engine/model/slot.ts";
 import { openEnv } from "../../engine/sim/env.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { defaultRegistry } from "../../app/registry.ts";
+import { defaultRegistry } from "../../host/registry.ts";
 
 /** Whether strace can trace a child here (it is a Debian package; CI installs it). */
 async function hasStrace(): Promise<boolean> {

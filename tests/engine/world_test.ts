@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { simulate } from "../_helpers/mod.ts";
-import { instantiate } from "../../app/episode.ts";
+import { instantiate } from "../../host/player.ts";
 import { Rng } from "../../engine/rng.ts";
 import { greedy } from "../../policies/heuristics.ts";
 import type { PolicyDefinition } from "../../engine/sim/policy.ts";

@@ -3,8 +3,8 @@
  * example plugins. The learning policies refuse to evaluate untrained
  * weights, so each first trains a small checkpoint here.
  */
-import { loadPlugin } from "../../app/plugin.ts";
-import { HEURISTIC_POLICIES, LEARNING_POLICIES } from "../../app/registry.ts";
+import { loadPlugin } from "../../host/plugin.ts";
+import { HEURISTIC_POLICIES, LEARNING_POLICIES } from "../../host/registry.ts";
 import type { PolicyDefinition } from "../../engine/sim/policy.ts";
 import bandit from "../../plugins/bandit.ts";
 import leastDelay from "../../plugins/least_delay.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { instantiate } from "../../app/episode.ts";
+import { instantiate } from "../../host/player.ts";
 import { simulate } from "../_helpers/mod.ts";
 import { UserError } from "../../engine/errors.ts";
-import { HEURISTIC_POLICIES } from "../../app/registry.ts";
+import { HEURISTIC_POLICIES } from "../../host/registry.ts";
 import type { PolicyDefinition, PolicyInstance } from "../../engine/sim/policy.ts";
-import { resolveParams } from "../../app/params.ts";
+import { resolveParams } from "../../host/params.ts";
 import { Rng } from "../../engine/rng.ts";
 import leastDelay from "../../plugins/least_delay.ts";
 import { worldOf } from "../_helpers/mod.ts";

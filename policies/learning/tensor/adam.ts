@@ -25,6 +25,9 @@ export interface AdamOptions {
   eps: number;
 }
 
+/** Adam's constants besides the learning rate: PyTorch's defaults (the paper gives only the rate). */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+
 /** What one {@linkcode Adam.step} does besides the Adam update itself. */
 export interface StepOptions {
   /** Gradients to add to `grads` first (the other half batch of a two-thread update). */

@@ -11,7 +11,7 @@ import { UserError } from "../../../engine/errors.ts";
 import { expand, type Expansion } from "../../../app/experiment/expand.ts";
 import { loadExperiment } from "../../../app/experiment/load.ts";
 import { WALL_CLOCK_METRICS } from "../../../app/experiment/metrics.ts";
-import { defaultRegistry } from "../../../app/registry.ts";
+import { defaultRegistry } from "../../../host/registry.ts";
 
 /** The experiment fixtures' folder. */
 export const FIXTURES = "tests/fixtures/experiments";

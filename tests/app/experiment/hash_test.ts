@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { expand } from "../../../app/experiment/expand.ts";
 import { digestPath, hashOf } from "../../../app/experiment/hash.ts";
 import { loadExperiment } from "../../../app/experiment/load.ts";
-import { defaultRegistry } from "../../../app/registry.ts";
+import { defaultRegistry } from "../../../host/registry.ts";
 import { experimentFile } from "./_helpers.ts";
 
 const BASE = `name: t

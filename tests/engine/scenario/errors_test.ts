@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { UserError } from "../../../engine/errors.ts";
 import { loadScenario } from "../../../engine/scenario/load.ts";
-import { defaultRegistry } from "../../../app/registry.ts";
-import { resolvePolicies } from "../../../app/resolve.ts";
+import { defaultRegistry } from "../../../host/registry.ts";
+import { resolvePolicies } from "../../../host/resolve.ts";
 import { cli, tempScenario } from "../../_helpers/mod.ts";
 
 /** Loads and resolves policies; returns the problems as `line:col: message` strings. */

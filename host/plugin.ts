@@ -6,11 +6,11 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { toFileUrl } from "../engine/_path.ts";
+import { toFileUrl } from "../engine/path.ts";
 import { UserError } from "../engine/errors.ts";
 import type { Scenario } from "../engine/scenario/schema.ts";
 import type { PolicyDefinition } from "../engine/sim/policy.ts";
-import { describePlugin } from "./sandbox/host.ts";
+import { describePlugin } from "./sandbox/proxy.ts";
 
 const HOOKS = ["reset", "observe", "update", "stats", "save", "load", "dispose", "check"] as const;
 
@@ -112,7 +112,7 @@ export async function loadPlugin(
     module: abs,
     create: () => {
       throw new TypeError(
-        "Cannot create a plugin's instance directly: use app/episode.ts instantiate()",
+        "Cannot create a plugin's instance directly: use host/player.ts instantiate()",
       );
     },
   };

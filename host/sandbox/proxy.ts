@@ -27,7 +27,7 @@ import type {
   UpdateStats,
 } from "../../engine/sim/policy.ts";
 import { UserError } from "../../engine/errors.ts";
-import { toFileUrl } from "../../engine/_path.ts";
+import { toFileUrl } from "../../engine/path.ts";
 import {
   bufferBytes,
   C,
@@ -89,7 +89,7 @@ function rethrow(plugin: string, e: ErrorReply): Error {
 }
 
 /** The project's modules, which a plugin imports (`mod.ts`, the floors under it, the import map). */
-const PROJECT = ["mod.ts", "deno.json", "deno.lock", "app", "policies", "engine"].map((p) =>
+const PROJECT = ["mod.ts", "deno.json", "deno.lock", "app", "host", "policies", "engine"].map((p) =>
   fileURLToPath(new URL(`../../${p}`, import.meta.url))
 );
 

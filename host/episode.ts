@@ -1,10 +1,12 @@
 /**
- * One policy over one episode of the environment: the slot loop of `run`,
- * of training and of held-out evaluation.
+ * One policy over one episode of the environment: the slot loop under
+ * every use case (run, training, evaluations, experiment cells, expert
+ * recording), which reach it through {@linkcode evaluate} (evaluate.ts).
  *
  *   obs = env.reset(episode); policy.reset(...)
- *   repeat: decision = policy.decide(obs); step = env.step(decision);
- *           policy.observe(step); policy.update() (training only)
+ *   repeat: decision = policy.decide(obs); [hooks.decision]
+ *           step = env.step(decision); policy.observe(step); [hooks.step]
+ *           policy.update() (training only) [hooks.update]
  *   until step.truncated
  *
  * Errors a plugin throws, and invalid decisions of any policy, become user
@@ -15,101 +17,36 @@
 import { UserError } from "../engine/errors.ts";
 import { Rng } from "../engine/rng.ts";
 import { type Env, InvalidDecisionError, NonFiniteError } from "../engine/sim/env.ts";
-import type { PolicyContext, PolicyInstance, UpdateStats } from "../engine/sim/policy.ts";
-import type { World } from "../engine/world.ts";
-import { resolveParams } from "./params.ts";
-import { DEFAULT_PLUGIN_OPTIONS, importTrusted, isPlugin, type PluginOptions } from "./plugin.ts";
-import type { ResolvedPolicy } from "./resolve.ts";
-import { createSandboxed, SandboxError } from "./sandbox/host.ts";
+import type { Decision, Observation, StepResult, UpdateStats } from "../engine/sim/policy.ts";
+import type { Player } from "./player.ts";
+import { SandboxError } from "./sandbox/proxy.ts";
 
-/** A live policy with the name it is reported under. */
-export interface Player {
-  label: string;
-  instance: PolicyInstance;
-  /** Wrap errors the policy throws as user errors naming it (plugins). */
-  untrusted: boolean;
-  /** Time limit of one call (plugins; a sandbox stops a call over it). */
-  timeoutMs?: number;
-}
-
-/** Options of {@linkcode instantiate}. */
-export interface InstantiateOptions {
-  /** A checkpoint directory (overrides the scenario's). */
-  checkpoint?: string;
-  /** How plugins run (default: sandboxed, 10 s per call). */
-  plugins?: PluginOptions;
-  /** Folders a sandboxed plugin may write (a training folder). */
-  write?: string[];
-}
-
-/**
- * Creates a policy instance for `world`, loading its checkpoint when it has
- * one. A plugin's instance lives in its sandbox unless plugins are trusted.
- */
-export async function instantiate(
-  p: ResolvedPolicy,
-  world: World,
-  o: InstantiateOptions = {},
-): Promise<Player> {
-  // Each policy gets its own copy of the scenario facts (the DNN tables included).
-  const info = structuredClone(world.info);
-  const ctx = { info, label: p.label, checkpoint: o.checkpoint ?? p.checkpoint };
-  const plugins = o.plugins ?? DEFAULT_PLUGIN_OPTIONS;
-  let instance: PolicyInstance;
-  try {
-    instance = isPlugin(p.def)
-      ? await createPlugin(p.def.module, p, ctx, plugins, o.write)
-      : await p.def.create(p.params, ctx);
-  } catch (e) {
-    if (e instanceof UserError || !p.plugin) throw e;
-    const err = e as Error;
-    throw new UserError(
-      e instanceof SandboxError
-        ? `policy "${p.label}" (plugin ${e.plugin}) ${err.message} (in create())`
-        : `policy "${p.label}": create() threw: ${err.message}`,
-    );
-  }
-  if (typeof instance?.decide !== "function") {
-    throw new UserError(
-      `policy "${p.label}": create() must return an object with a decide() method`,
-    );
-  }
-  const timeoutMs = p.plugin ? plugins.timeoutMs : undefined;
-  return { label: p.label, instance, untrusted: p.plugin, timeoutMs };
-}
-
-/** A plugin's instance: in its sandbox, or in-process when trusted (with a warning). */
-async function createPlugin(
-  module: string,
-  p: ResolvedPolicy,
-  ctx: PolicyContext,
-  plugins: PluginOptions,
-  write?: string[],
-): Promise<PolicyInstance> {
-  if (!plugins.trust) {
-    return await createSandboxed(module, p.params, ctx, { timeoutMs: plugins.timeoutMs, write });
-  }
-  console.error(
-    `warning: plugins are trusted: ${module} runs in-process with the CLI's permissions`,
-  );
-  const def = await importTrusted(module);
-  const { params, problems } = resolveParams(def, p.params);
-  if (problems.length > 0) throw new UserError(problems.map((q) => ({ message: q.message })));
-  return await def.create(params, ctx);
+/** What a caller may watch in the slot loop; each hook is optional and costs nothing when absent. */
+export interface SlotHooks {
+  /**
+   * After each decision, before the environment steps: the observation it
+   * was taken on (valid during this call), the decision and the
+   * milliseconds `decide()` took.
+   */
+  decision?(obs: Observation, decision: Decision, ms: number): void;
+  /** After each step (and the policy's `observe`). */
+  step?(step: StepResult): void;
+  /** What each `update()` returns (training only). */
+  update?(stats: UpdateStats): void;
 }
 
 /** Options of {@linkcode playEpisode}. */
 export interface PlayOptions {
   /** Exploration and `update()` after every slot. */
   training?: boolean;
-  /** Receives what each `update()` returns. */
-  onUpdate?: (stats: UpdateStats) => void;
+  hooks?: SlotHooks;
 }
 
 /** Plays 1-based `episode` of `env` with `player`; the same episode and seed give the same slots. */
 export function playEpisode(env: Env, player: Player, episode: number, o: PlayOptions = {}): void {
   const policy = player.instance;
   const training = o.training ?? false;
+  const hooks = o.hooks ?? {};
   let slot = 0;
   // Trusted policies are called directly: no closure on the slot loop's hot path.
   const call = <T>(what: string, fn: () => T): T => guard(player, episode, slot, what, fn);
@@ -119,7 +56,9 @@ export function playEpisode(env: Env, player: Player, episode: number, o: PlayOp
   call("reset()", () => policy.reset?.({ episode, rng, training }));
   for (;;) {
     slot++;
+    const t0 = hooks.decision ? performance.now() : 0;
     const decision = untrusted ? call("decide()", () => policy.decide(obs)) : policy.decide(obs);
+    if (hooks.decision) hooks.decision(obs, decision, performance.now() - t0);
     let step;
     try {
       step = env.step(decision);
@@ -129,9 +68,10 @@ export function playEpisode(env: Env, player: Player, episode: number, o: PlayOp
     if (policy.observe) {
       untrusted ? call("observe()", () => policy.observe!(step)) : policy.observe(step);
     }
+    hooks.step?.(step);
     if (training && policy.update) {
       const stats = call("update()", () => policy.update!());
-      if (stats) o.onUpdate?.(stats);
+      if (stats) hooks.update?.(stats);
     }
     if (step.terminated || step.truncated) return;
     obs = step.observation;

@@ -9,7 +9,7 @@
  */
 import { type Problem, UserError } from "../engine/errors.ts";
 import type { World } from "../engine/world.ts";
-import { instantiate } from "./episode.ts";
+import { instantiate } from "./player.ts";
 import type { PluginOptions } from "./plugin.ts";
 import type { ResolvedPolicy } from "./resolve.ts";
 
