@@ -86,7 +86,7 @@ export {
   writeExpert,
 } from "./engine/output/expert.ts";
 export { scenarioHash } from "./engine/scenario/hash.ts";
-export { type MeanCi, meanCi95 } from "./app/stats.ts";
+export { type MeanCi, meanCi95 } from "./app/util/stats.ts";
 export { compileWorld, type World } from "./engine/world.ts";
 export { buildTable, type DnnTable, type LayerSpec } from "./engine/dnn/layers.ts";
 export { BUILTIN_MODELS } from "./engine/dnn/zoo.ts";

@@ -17,7 +17,7 @@ import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
 import type { PluginOptions } from "../host/plugin.ts";
 import { preflight } from "../host/preflight.ts";
 import { type ResolvedPolicy, resolvePolicies } from "../host/resolve.ts";
-import { stage } from "./staging.ts";
+import { stage } from "./util/staging.ts";
 
 /** Options of `runScenario` (the CLI flags of `run`). */
 export interface RunOptions {

@@ -21,7 +21,7 @@ import { pluginOptions } from "../host/plugin.ts";
 import { defaultRegistry } from "../host/registry.ts";
 import { resolveOne } from "../host/resolve.ts";
 import { runScenario } from "./run.ts";
-import { type MeanCi, meanCi95 } from "./stats.ts";
+import { type MeanCi, meanCi95 } from "./util/stats.ts";
 import { train, type TrainOptions } from "./train.ts";
 
 /** Options of {@linkcode trainSeeds}: those of `train` plus the seeds and the test. */

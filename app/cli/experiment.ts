@@ -6,9 +6,11 @@
  *
  * @module
  */
+import { Command, Option } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
+import { integer } from "./flags.ts";
 import { describeCell } from "../experiment/pool.ts";
-import { duration } from "../experiment/progress.ts";
+import { duration } from "../util/progress.ts";
 import {
   type ExperimentOptions,
   type Plan,
@@ -16,20 +18,34 @@ import {
   runExperiment,
   runOneCell,
 } from "../experiment/runner.ts";
-import { experimentJsonSchema } from "../experiment/schema.ts";
 import { parseShard, type Shard, shardFromEnv } from "../experiment/shard.ts";
 
-/** Flags of `experiment`. */
-export interface ExperimentFlags {
-  profile?: string;
-  out?: string;
-  jobs?: number;
-  shard?: string;
-  dryRun?: boolean;
-  /** Run this one cell in this process (what a worker does). */
-  cell?: string;
-  quiet?: boolean;
+/** The `experiment` command and its flags, declared once. */
+function declare() {
+  return new Command("experiment")
+    .description(
+      "Run an experiment's cells (grid point x policy x seed), resuming finished ones; " +
+        "--dry-run lists them",
+    )
+    .argument("<file>", "experiment YAML file (experiments/*.yaml)")
+    .option("--profile <name>", "apply the file's profile (quick, paper, ...)")
+    .option("-o, --out <dir>", "output folder (default out/experiments/<name>[-<profile>])")
+    .option("-j, --jobs <n>", "cells run at once, each in a worker process", integer(1, 1024), 1)
+    .option(
+      "--shard <i/n>",
+      "run the i-th of n deterministic slices (default: SLURM_ARRAY_TASK_ID/COUNT when set)",
+    )
+    .option("--dry-run", "list the cells and what is done; run nothing")
+    // Run this one cell in this process (what a worker does).
+    .addOption(new Option("--cell <hash>", "run this one cell here (a worker's job)").hideHelp())
+    .option("-q, --quiet", "no progress bar, no summary");
 }
+
+/** Flags of `experiment`, as commander parses them. */
+export type ExperimentFlags = ReturnType<ReturnType<typeof declare>["opts"]>;
+
+/** `experiment`, ready to add to the program. */
+export const experimentCli = () => declare().action(experimentCommand);
 
 /** The shard of `--shard`, else of a Slurm job array's environment, else all of it. */
 export function shardOf(flag: string | undefined): Shard | undefined {
@@ -116,9 +132,4 @@ export function dryRunText(p: Plan): string {
     `: ${n("done")} done, ${n("failed")} failed, ${n("todo")} to run; output ${p.out}/`;
   const note = sharded ? "(status in parentheses: another shard's cell)" : "";
   return [title, line(head), ...rows.map(line), ...(note ? [note] : [])].join("\n");
-}
-
-/** The experiment JSON Schema as committed. */
-export function experimentSchemaText(): string {
-  return JSON.stringify(experimentJsonSchema(), null, 2) + "\n";
 }

@@ -6,24 +6,36 @@
  *
  * @module
  */
+import { Command } from "@commander-js/extra-typings";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { recordExpert } from "../expert.ts";
-import { countBar } from "../progress.ts";
-import type { PolicyRegistry } from "../../host/registry.ts";
-import { stopOnSigint } from "./_stop.ts";
+import { countBar } from "../util/progress.ts";
+import { collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
+import { stopOnSigint } from "../util/stop.ts";
 import { parseParamFlags } from "./train.ts";
 
-/** Flags of `expert`. */
-export interface ExpertFlags {
-  policy: string;
-  episodes: number;
-  out?: string;
-  seed?: number;
-  param?: string[];
-  quiet?: boolean;
-  trustPlugins?: boolean;
-  registry: PolicyRegistry;
+/** The `expert` command and its flags, declared once. */
+function declare() {
+  return new Command("expert")
+    .description(
+      "Record an expert dataset (states, masks, joint decisions) for train --pretrain",
+    )
+    .argument("<file>", "scenario YAML file")
+    .requiredOption("-p, --policy <id>", "the expert: genetic, exhaustive, or any policy id")
+    .option("-e, --episodes <n>", "episodes to record", integer(1, MAX_EPISODES), 100)
+    .option("-o, --out <dir>", "dataset folder (default out/expert/<scenario>-<policy>)")
+    .option("-s, --seed <n>", "scenario seed", integer(0))
+    .option("--param <key=value>", "override an expert parameter, JSON value (repeatable)", collect)
+    .option("--plugin <path>", "register a policy module (repeatable)", collect)
+    .option("--trust-plugins", "run a plugin expert in-process with the CLI's permissions")
+    .option("-q, --quiet", "no progress bar");
 }
+
+/** Flags of `expert`, as commander parses them. */
+export type ExpertFlags = ReturnType<ReturnType<typeof declare>["opts"]>;
+
+/** `expert`, ready to add to the program. */
+export const expertCli = () => declare().action(expertCommand);
 
 export async function expertCommand(file: string, f: ExpertFlags): Promise<void> {
   const loaded = await loadScenario(file);
@@ -38,7 +50,7 @@ export async function expertCommand(file: string, f: ExpertFlags): Promise<void>
       episodes: f.episodes,
       out,
       seed: f.seed,
-      registry: f.registry,
+      registry: await registryWith(f.plugin, f.trustPlugins),
       trustPlugins: f.trustPlugins,
       signal: stop.signal,
       onProgress: bar &&

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Command, Option } from "@commander-js/extra-typings";
 import { didYouMean, quote, UserError } from "../../engine/errors.ts";
 import type { DnnTable } from "../../engine/dnn/layers.ts";
 import { BUILTIN_MODELS } from "../../engine/dnn/zoo.ts";
@@ -10,12 +11,25 @@ import { loadScenario } from "../../engine/scenario/load.ts";
 import { ScenarioSchema } from "../../engine/scenario/schema.ts";
 import { buildTables } from "../../engine/world.ts";
 
-/** Options of `models`. */
-export interface ModelsOptions {
-  json?: boolean;
-  flops?: "literal" | "exact";
-  scenario?: string;
+/** The `models` command and its flags, declared once. */
+function declare() {
+  return new Command("models")
+    .description("Print a DNN's per-layer table: index, name, type, transmitted bytes D, workload")
+    .argument("[name]", "model name (default: all models of the scenario, or the built-ins)")
+    .option("--json", "print JSON")
+    .addOption(
+      new Option("--flops <convention>", "eq. (6) convention (MODEL.md A4)").choices(
+        ["literal", "exact"] as const,
+      ),
+    )
+    .option("--scenario <file>", "take models, input shape and custom layers from a scenario");
 }
+
+/** Options of `models`, as commander parses them. */
+export type ModelsOptions = ReturnType<ReturnType<typeof declare>["opts"]>;
+
+/** `models`, ready to add to the program. */
+export const modelsCli = () => declare().action(modelsCommand);
 
 /** The tables the command shows. */
 export async function modelTables(name: string | undefined, o: ModelsOptions): Promise<DnnTable[]> {

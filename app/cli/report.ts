@@ -7,17 +7,31 @@
  *
  * @module
  */
-import { writeReport } from "../report/write.ts";
+import { Command } from "@commander-js/extra-typings";
 
-/** Options of `report`. */
-export interface ReportCommandOptions {
-  out?: string;
-  png?: boolean;
-  quiet?: boolean;
+/** The `report` command and its flags, declared once. */
+function declare() {
+  return new Command("report")
+    .description(
+      "Merge experiment output folders (shards, machines) into results.csv, summary.csv, " +
+        "figures and report.html",
+    )
+    .argument("<dirs...>", "experiment output folders (deno task experiment --out DIR)")
+    .option("-o, --out <dir>", "where to write the report (default: the first folder)")
+    .option("--no-png", "write SVG figures only")
+    .option("-q, --quiet", "print nothing but errors");
 }
+
+/** Options of `report`, as commander parses them. */
+export type ReportCommandOptions = Partial<ReturnType<ReturnType<typeof declare>["opts"]>>;
+
+/** `report`, ready to add to the program. */
+export const reportCli = () => declare().action(reportCommand);
 
 /** Runs `report` on `dirs`; throws a `UserError` for a missing or foreign folder. */
 export async function reportCommand(dirs: string[], o: ReportCommandOptions = {}): Promise<void> {
+  // Loaded on demand: Vega is needed by this command only.
+  const { writeReport } = await import("../report/write.ts");
   const r = await writeReport(dirs, { out: o.out, png: o.png });
   if (o.quiet) return;
   const m = r.merged;

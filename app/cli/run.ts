@@ -3,25 +3,45 @@
  *
  * @module
  */
+import { Command } from "@commander-js/extra-typings";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { comparisonTable, runScenario } from "../run.ts";
 import { pluginOptions } from "../../host/plugin.ts";
-import type { PolicyRegistry } from "../../host/registry.ts";
+import { collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
 
-/** Flags of `run`. */
-export interface RunFlags {
-  out?: string;
-  episodes?: number;
-  seed?: number;
-  policy?: string[];
-  checkpoint?: string;
-  csv?: boolean;
-  quiet?: boolean;
-  trustPlugins?: boolean;
-  registry: PolicyRegistry;
+/** The `run` command and its flags, declared once. */
+function declare() {
+  return new Command("run")
+    .description(
+      "Run a scenario's policies over its episodes; print a comparison table, write results",
+    )
+    .argument("<file>", "scenario YAML file")
+    .option(
+      "-o, --out <dir>",
+      "output directory (default: the scenario's output.dir, else out/<name>)",
+    )
+    .option("-e, --episodes <n>", "number of episodes", integer(1, MAX_EPISODES))
+    .option("-s, --seed <n>", "scenario seed", integer(0))
+    .option("-p, --policy <id>", "run this policy instead of the scenario's (repeatable)", collect)
+    .option(
+      "--plugin <path>",
+      "register a policy module so its id can be used (repeatable)",
+      collect,
+    )
+    .option("--checkpoint <dir>", "checkpoint directory for a learning policy")
+    .option("--trust-plugins", "run plugins in-process with the CLI's permissions (no sandbox)")
+    .option("--no-csv", "write only summary.json and comparison.csv")
+    .option("-q, --quiet", "print nothing but errors");
 }
 
+/** Flags of `run`, as commander parses them. */
+export type RunFlags = ReturnType<ReturnType<typeof declare>["opts"]>;
+
+/** `run`, ready to add to the program. */
+export const runCli = () => declare().action(runCommand);
+
 export async function runCommand(file: string, f: RunFlags): Promise<void> {
+  const registry = await registryWith(f.plugin, f.trustPlugins);
   const loaded = await loadScenario(file);
   const outDir = f.out ?? loaded.scenario.output.dir ?? `out/${loaded.scenario.name}`;
   const tty = !f.quiet && Deno.stderr.isTerminal();
@@ -33,7 +53,7 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
     seed: f.seed,
     policies: f.policy,
     checkpoint: f.checkpoint,
-    registry: f.registry,
+    registry,
     writeCsv: f.csv !== false,
     plugins: pluginOptions(loaded.scenario, f.trustPlugins),
     onEpisode: tty

@@ -3,9 +3,11 @@
  *
  * @module
  */
+import { Command } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
 import { scenarioJsonSchema } from "../../engine/scenario/schema.ts";
+import { experimentJsonSchema } from "../experiment/schema.ts";
 
 /** The JSON Schema text as committed. */
 export function schemaText(): string {
@@ -26,3 +28,24 @@ export async function schemaCommand(
   await writeFileAtomic(o.out, text);
   console.log(`wrote ${o.out}`);
 }
+
+/** The experiment JSON Schema as committed. */
+export function experimentSchemaText(): string {
+  return JSON.stringify(experimentJsonSchema(), null, 2) + "\n";
+}
+
+/** `schema`: its flags, declared once. */
+export const schemaCli = () =>
+  new Command("schema")
+    .description("Write the scenario and experiment JSON Schemas (for editor autocompletion)")
+    .option("--out <file>", "where to write the scenario's", "scenarios/scenario.schema.json")
+    .option(
+      "--experiment-out <file>",
+      "where to write the experiment's",
+      "experiments/experiment.schema.json",
+    )
+    .option("--check", "exit 1 if a file is not up to date")
+    .action(async (f) => {
+      await schemaCommand(f);
+      await schemaCommand({ out: f.experimentOut, check: f.check }, experimentSchemaText());
+    });

@@ -6,34 +6,54 @@
  *
  * @module
  */
+import { Command } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
-import { countBar, progressBar } from "../progress.ts";
-import { stopOnSigint } from "./_stop.ts";
-import type { PolicyRegistry } from "../../host/registry.ts";
+import { countBar, progressBar } from "../util/progress.ts";
+import { stopOnSigint } from "../util/stop.ts";
+import { collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
 import { formatSeeds, trainSeeds } from "../seeds.ts";
 import { train } from "../train.ts";
 
-/** Flags of `train`. */
-export interface TrainFlags {
-  policy: string;
-  episodes: number;
-  out?: string;
-  resume?: boolean;
-  evalEvery: number;
-  evalSeeds?: string;
-  evalEpisodes: number;
-  pretrain?: string;
-  seeds?: string;
-  testSeed?: number;
-  testEpisodes?: number;
-  compare?: string[];
-  checkpointEvery?: number;
-  seed?: number;
-  param?: string[];
-  quiet?: boolean;
-  trustPlugins?: boolean;
-  registry: PolicyRegistry;
+/** The `train` command and its flags, declared once. */
+function declare() {
+  return new Command("train")
+    .description(
+      "Train a learning policy (mad2rl, pqmix or a plugin) with checkpoints; --resume continues",
+    )
+    .argument("<file>", "scenario YAML file")
+    .requiredOption("-p, --policy <id>", "mad2rl, pqmix, or the id of a --plugin learner")
+    .option(
+      "--plugin <path>",
+      "register a policy module so its id can be used (repeatable)",
+      collect,
+    )
+    .option("-e, --episodes <n>", "total training episodes", integer(1, MAX_EPISODES), 1000)
+    .option("-o, --out <dir>", "training directory (default out/train/<policy>)")
+    .option("--resume", "continue from the last checkpoint in --out")
+    .option("--eval-every <n>", "greedy evaluation every n episodes (0: never)", integer(0), 10)
+    .option("--eval-seeds <list>", "held-out seeds, comma-separated (default: scenario seed + 1)")
+    .option("--eval-episodes <n>", "episodes per evaluation seed", integer(1), 10)
+    .option("--pretrain <dir>", "pre-train on this expert dataset first (deno task expert)")
+    .option("--seeds <list>", "train these seeds into OUT/seed-S, then test them (mean, 95 % CI)")
+    .option("--test-seed <n>", "with --seeds: seed of the held-out test episodes", integer(0), 3)
+    .option("--test-episodes <n>", "with --seeds: held-out test episodes", integer(1), 100)
+    .option(
+      "--compare <id>",
+      "with --seeds: also run this policy on the test (repeatable)",
+      collect,
+    )
+    .option("--checkpoint-every <n>", "full checkpoint every n episodes", integer(1))
+    .option("-s, --seed <n>", "scenario seed", integer(0))
+    .option("--param <key=value>", "override a policy parameter, JSON value (repeatable)", collect)
+    .option("--trust-plugins", "run a plugin learner in-process with the CLI's permissions")
+    .option("-q, --quiet", "no progress bar");
 }
+
+/** Flags of `train`, as commander parses them. */
+export type TrainFlags = ReturnType<ReturnType<typeof declare>["opts"]>;
+
+/** `train`, ready to add to the program. */
+export const trainCli = () => declare().action(trainCommand);
 
 /** Parses `key=json` pairs (a bare string value is taken as a string). */
 export function parseParamFlags(pairs: string[] = []): Record<string, unknown> {
@@ -68,9 +88,10 @@ export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
   if (seeds && f.seed !== undefined) throw new UserError("--seed and --seeds exclude each other");
   const stop = stopOnSigint("stopping after this episode (Ctrl-C again to quit now)");
   const out = f.out ?? `out/train/${f.policy}`;
+  const registry = await registryWith(f.plugin, f.trustPlugins);
   const common = {
     policy: f.policy,
-    registry: f.registry,
+    registry,
     trustPlugins: f.trustPlugins,
     episodes: f.episodes,
     out,

@@ -6,12 +6,25 @@
  *
  * @module
  */
+import { Command } from "@commander-js/extra-typings";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { compileWorld } from "../../engine/world.ts";
 import { pluginOptions } from "../../host/plugin.ts";
 import { preflight } from "../../host/preflight.ts";
 import type { PolicyRegistry } from "../../host/registry.ts";
+import { collect, registryWith } from "./flags.ts";
 import { resolvePolicies } from "../../host/resolve.ts";
+
+/** `validate`: its flags, declared once. */
+export const validateCli = () =>
+  new Command("validate")
+    .description("Check scenario files without running them (exit 2 on the first invalid one)")
+    .argument("<files...>", "scenario YAML files")
+    .option("--plugin <path>", "register a policy module (repeatable)", collect)
+    .option("--trust-plugins", "create plugins in-process with the CLI's permissions")
+    .action(async (files, f) => {
+      await validateCommand(files, await registryWith(f.plugin, f.trustPlugins), f);
+    });
 
 /** Validates each file; throws the first file's `UserError`. */
 export async function validateCommand(

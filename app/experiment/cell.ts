@@ -25,7 +25,7 @@ import { evaluate } from "../../host/evaluate.ts";
 import { recordExpert } from "../expert.ts";
 import { pluginOptions } from "../../host/plugin.ts";
 import { preflight } from "../../host/preflight.ts";
-import { progressBar } from "../progress.ts";
+import { progressBar } from "../util/progress.ts";
 import type { PolicyRegistry } from "../../host/registry.ts";
 import { resolvePolicies } from "../../host/resolve.ts";
 import { train } from "../train.ts";

@@ -25,7 +25,7 @@ import { runCell } from "./cell.ts";
 import { type Cell, entryOf, expand, type Expansion } from "./expand.ts";
 import { loadExperiment } from "./load.ts";
 import { cellStatus, describeCell, runPool } from "./pool.ts";
-import { cellsBar, type Counts, duration } from "./progress.ts";
+import { cellsBar, type Counts, duration } from "../util/progress.ts";
 import { assignShards, type Shard } from "./shard.ts";
 
 /** Options of {@linkcode runExperiment} (the flags of `experiment`). */

@@ -16,7 +16,7 @@
  */
 import { Rng } from "../../engine/rng.ts";
 import type { Figure, Reference } from "./contract.ts";
-import { mean, quantile, RESAMPLES } from "./summary.ts";
+import { mean, quantile, RESAMPLES } from "../util/stats.ts";
 import { formatValue, type ResultRow } from "./tidy.ts";
 
 /** Our side of a reference. */

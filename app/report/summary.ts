@@ -3,7 +3,7 @@
  * seeds (varied values, policy, kind, metric, episode), with the mean over
  * seeds, its 95 % confidence interval and the number of seeds `n`.
  *
- * The interval is a percentile bootstrap: {@linkcode RESAMPLES} resamples
+ * The interval is a percentile bootstrap (`app/util/stats.ts`): 4,000 resamples
  * of the group's values with replacement, the 2.5th and 97.5th percentiles
  * (linear interpolation, numpy's default) of their means. The resampling is
  * seeded by the group's own key, so a group's interval does not depend on
@@ -17,11 +17,8 @@
  *
  * @module
  */
-import { Rng } from "../../engine/rng.ts";
+import { bootstrapCi, mean } from "../util/stats.ts";
 import { compareGroups, formatValue, opt, pointCsv, type ResultRow } from "./tidy.ts";
-
-/** Bootstrap resamples per interval. */
-export const RESAMPLES = 4000;
 
 /** One row of `summary.csv`. */
 export interface SummaryRow {
@@ -36,64 +33,6 @@ export interface SummaryRow {
   mean: number | null;
   ciLow: number | null;
   ciHigh: number | null;
-}
-
-/** The q-quantile of sorted values, linearly interpolated (numpy's default, type 7). */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
-/** The mean of `values` (0 for none). */
-export function mean(values: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i];
-  return values.length ? s / values.length : 0;
-}
-
-/**
- * Means of `resamples` bootstrap resamples of `values`, sorted; the
- * generator is the stream `key` (so equal keys give equal resamples).
- */
-export function bootstrapMeans(
-  values: readonly number[],
-  key: string,
-  resamples: number = RESAMPLES,
-): Float64Array {
-  const rng = Rng.stream(0, `bootstrap:${key}`);
-  const n = values.length;
-  const means = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values[rng.int(n)];
-    means[b] = s / n;
-  }
-  return means.sort();
-}
-
-/**
- * The 95 % percentile-bootstrap interval of the mean of `values`: `[v, v]`
- * for one value, `null` for none.
- *
- * @example
- * ```ts
- * import { bootstrapCi } from "./summary.ts";
- * const [lo, hi] = bootstrapCi([1, 2, 3, 4, 5], "example")!;
- * console.assert(1 < lo && lo < 3 && 3 < hi && hi < 5);
- * console.assert(bootstrapCi([7], "one")!.join() === "7,7");
- * ```
- */
-export function bootstrapCi(
-  values: readonly number[],
-  key: string,
-  resamples: number = RESAMPLES,
-): [number, number] | null {
-  if (values.length === 0) return null;
-  if (values.length === 1) return [values[0], values[0]];
-  const means = bootstrapMeans(values, key, resamples);
-  return [quantile(means, 0.025), quantile(means, 0.975)];
 }
 
 /** A group's key: everything but the seeds, as text. */

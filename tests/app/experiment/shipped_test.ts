@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { experimentSchemaText } from "../../../app/cli/experiment.ts";
+import { experimentSchemaText } from "../../../app/cli/schema.ts";
 import { cli } from "../../_helpers/mod.ts";
 import { cellFiles, expandFile } from "./_helpers.ts";
 

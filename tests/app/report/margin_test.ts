@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Reference } from "../../../app/report/contract.ts";
 import { computeMargin } from "../../../app/report/margin.ts";
-import { quantile } from "../../../app/report/summary.ts";
+import { quantile } from "../../../app/util/stats.ts";
 import { tidyRows } from "../../../app/report/tidy.ts";
 import { delayOf, EVAL_SEEDS, fixtureCells, fixtureExperiment, TRAIN_SEEDS } from "./_fixture.ts";
 import { exactBootstrapMeans } from "./_exact.ts";

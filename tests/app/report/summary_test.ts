@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { bootstrapCi, quantile, summarize, summaryCsv } from "../../../app/report/summary.ts";
+import { summarize, summaryCsv } from "../../../app/report/summary.ts";
+import { bootstrapCi, quantile } from "../../../app/util/stats.ts";
 import { tidyRows } from "../../../app/report/tidy.ts";
 import { fixtureCells } from "./_fixture.ts";
 import { exactBootstrapMeans } from "./_exact.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { UserError } from "../engine/errors.ts";
+import { UserError } from "../../engine/errors.ts";
 
 /** The files a run writes into an output folder (and into each policy's subfolder). */
 const RESULT_FILES = new Set([

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resolveParams } from "../../host/params.ts";
-import { meanCi95, tQuantile975 } from "../../app/stats.ts";
+import { meanCi95, tQuantile975 } from "../../app/util/stats.ts";
 import type { PolicyDefinition } from "../../engine/sim/policy.ts";
 import { genetic } from "../../policies/genetic.ts";
 import { mad2rl, pqmix } from "../../policies/learning/qmix.ts";
