@@ -6,8 +6,8 @@
  *
  * @module
  */
+import { keysAt } from "../../engine/config/issues.ts";
 import { didYouMean, quote } from "../../engine/errors.ts";
-import { keysAt } from "../../engine/scenario/_zod_issues.ts";
 import { ScenarioSchema } from "../../engine/scenario/schema.ts";
 import { isMapping } from "./profile.ts";
 

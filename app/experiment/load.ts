@@ -7,14 +7,21 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { type Document, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+import {
+  explainIssues,
+  type ExplainOptions,
+  type PathProblem,
+} from "../../engine/config/issues.ts";
+import { locatePath } from "../../engine/config/locate.ts";
+import { MAX_CONFIG_BYTES, parseConfigYaml } from "../../engine/config/yaml.ts";
 import { didYouMean, type Problem, quote, UserError } from "../../engine/errors.ts";
-import { MAX_SCENARIO_BYTES, parseScenarioYaml } from "../../engine/scenario/_yaml.ts";
-import { explainIssues, type PathProblem } from "../../engine/scenario/_zod_issues.ts";
 import { applyProfile, isMapping } from "./profile.ts";
 import { type Experiment, ExperimentSchema } from "./schema.ts";
 
 type Path = (string | number)[];
+
+/** Messages name the document's root "the experiment": `unknown key "x" in the experiment`. */
+const WORDING: ExplainOptions = { documentName: "the experiment" };
 
 /** An experiment file, parsed, with its profile applied and validated. */
 export interface LoadedExperiment {
@@ -35,10 +42,10 @@ export async function loadExperiment(file: string, profile?: string): Promise<Lo
   let text: string;
   try {
     const info = await Deno.stat(file);
-    if (info.size > MAX_SCENARIO_BYTES) {
+    if (info.size > MAX_CONFIG_BYTES) {
       throw new UserError([{
         file,
-        message: `an experiment file is at most ${MAX_SCENARIO_BYTES / 1024} KiB; this one has ` +
+        message: `an experiment file is at most ${MAX_CONFIG_BYTES / 1024} KiB; this one has ` +
           `${info.size} bytes`,
       }]);
     }
@@ -53,10 +60,10 @@ export async function loadExperiment(file: string, profile?: string): Promise<Lo
 
 /** Validates experiment text; `file` names it in messages and anchors relative paths. */
 export function parseExperiment(text: string, file: string, profile?: string): LoadedExperiment {
-  const { doc, lineCounter, value } = parseScenarioYaml(text, file);
+  const yaml = parseConfigYaml(text, file);
+  const value = yaml.value;
   const at = (path: Path, atKey = false): Problem => ({
-    file,
-    ...lineCounter.linePos(offsetOf(doc, path, atKey)),
+    ...locatePath(yaml, path, atKey),
     message: "",
   });
   if (!isMapping(value)) {
@@ -68,12 +75,10 @@ export function parseExperiment(text: string, file: string, profile?: string): L
     }]);
   }
   const located = (list: PathProblem[], to: (p: PathProblem) => Problem) =>
-    list.map(experimentWording).map(to).sort((a, b) =>
-      (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)
-    );
+    list.map(to).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
   const plain = ExperimentSchema.safeParse(value, { reportInput: true });
   if (!plain.success) {
-    const list = explainIssues(ExperimentSchema, plain.error.issues);
+    const list = explainIssues(ExperimentSchema, plain.error.issues, WORDING);
     throw new UserError(located(list, (p) => ({ ...at(p.path, p.atKey), message: p.message })));
   }
   const profiles = Object.keys(plain.data.profiles);
@@ -100,7 +105,9 @@ export function parseExperiment(text: string, file: string, profile?: string): L
     if (merged.problems.length > 0) continue;
     const parsed = ExperimentSchema.safeParse(merged.value, { reportInput: true });
     if (!parsed.success) {
-      problems.push(...located(explainIssues(ExperimentSchema, parsed.error.issues), where));
+      problems.push(
+        ...located(explainIssues(ExperimentSchema, parsed.error.issues, WORDING), where),
+      );
     } else if (name === profile) {
       chosen = { experiment: parsed.data, origin: merged.origin };
     }
@@ -115,33 +122,4 @@ export function parseExperiment(text: string, file: string, profile?: string): L
     experiment: chosen?.experiment ?? plain.data,
     locate: (path, atKey = false) => at(origin(path) ?? path, atKey),
   };
-}
-
-/** The scenario messages' wording for the document's root, as an experiment's. */
-function experimentWording(p: PathProblem): PathProblem {
-  return { ...p, message: p.message.replace(/ in scenario\b/, " in the experiment") };
-}
-
-/** Offset of the deepest node of `doc` along `path` (the key itself when `atKey`). */
-function offsetOf(doc: Document.Parsed, path: Path, atKey: boolean): number {
-  let node = doc.contents as Node | null;
-  let offset = node?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length && node; i++) {
-    let next: Node | undefined;
-    if (isMap(node)) {
-      const pair = node.items.find((p) =>
-        isPair(p) && isScalar(p.key) && String(p.key.value) === String(path[i])
-      );
-      if (!pair) break;
-      const key = pair.key as Node;
-      if (atKey && i === path.length - 1) return key.range?.[0] ?? offset;
-      next = (pair.value as Node | null) ?? key;
-    } else if (isSeq(node) && typeof path[i] === "number") {
-      next = node.items[path[i] as number] as Node | undefined;
-    }
-    if (!next) break;
-    node = next;
-    offset = node.range?.[0] ?? offset;
-  }
-  return offset;
 }

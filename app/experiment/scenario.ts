@@ -9,9 +9,9 @@
  */
 import { dirname, isAbsolute, join } from "node:path";
 import { stringify } from "yaml";
+import { explainIssues, type PathProblem } from "../../engine/config/issues.ts";
+import { parseConfigYaml, readConfigText } from "../../engine/config/yaml.ts";
 import { type Problem, shorten, UserError } from "../../engine/errors.ts";
-import { parseScenarioYaml, readScenarioText } from "../../engine/scenario/_yaml.ts";
-import { explainIssues, type PathProblem } from "../../engine/scenario/_zod_issues.ts";
 import { checkScenario } from "../../engine/scenario/check.ts";
 import { type LoadedScenario, parseScenario } from "../../engine/scenario/load.ts";
 import { type Scenario, ScenarioSchema } from "../../engine/scenario/schema.ts";
@@ -36,13 +36,13 @@ export async function loadBase(x: LoadedExperiment): Promise<BaseScenario> {
   const file = isAbsolute(base) ? base : join(dirname(x.file), base);
   let text: string;
   try {
-    text = await readScenarioText(file);
+    text = await readConfigText(file);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     throw new UserError(e.problems.map((p) => ({ ...x.locate(["base"]), message: p.message })));
   }
   const loaded = parseScenario(text, file);
-  const raw = structuredClone(parseScenarioYaml(text, file).value) as Record<string, unknown>;
+  const raw = structuredClone(parseConfigYaml(text, file).value) as Record<string, unknown>;
   delete raw.output;
   return { file, raw, loaded };
 }
@@ -83,7 +83,7 @@ export function pointScenario(
   const parsed = ScenarioSchema.safeParse(probe, { reportInput: true });
   const list = parsed.success
     ? checkScenario(parsed.data)
-    : explainIssues(ScenarioSchema, parsed.error.issues);
+    : explainIssues(ScenarioSchema, parsed.error.issues, { documentName: "scenario" });
   if (parsed.success && list.length === 0) return { raw, resolved: parsed.data };
   return list.map((p) => locateProblem(p, written, base, x));
 }

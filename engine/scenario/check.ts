@@ -5,12 +5,12 @@
  *
  * @module
  */
+import type { PathProblem } from "../config/issues.ts";
 import { didYouMean, quote, shorten } from "../errors.ts";
 import { buildTable, LayerShapeError } from "../dnn/layers.ts";
 import { BUILTIN_MODELS } from "../dnn/zoo.ts";
 import { worstRsuDistanceM } from "../mobility/highway.ts";
 import { sumoRoleIssues } from "../mobility/sumo/schema.ts";
-import type { PathProblem } from "./_zod_issues.ts";
 import type { Scenario } from "./schema.ts";
 
 /** Every semantic problem of a schema-valid scenario. */

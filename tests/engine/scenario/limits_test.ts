@@ -5,13 +5,9 @@
  * in located `line:col: message` problems, with user text shortened.
  */
 import assert from "node:assert/strict";
+import { MAX_ALIAS_NODES, MAX_ALIASES, MAX_CONFIG_BYTES } from "../../../engine/config/yaml.ts";
 import { UserError } from "../../../engine/errors.ts";
 import { loadScenario, parseScenario } from "../../../engine/scenario/load.ts";
-import {
-  MAX_ALIAS_NODES,
-  MAX_ALIASES,
-  MAX_SCENARIO_BYTES,
-} from "../../../engine/scenario/_yaml.ts";
 import { tempScenario } from "../../_helpers/mod.ts";
 
 /** The problems of scenario text as `line:col: message`. */
@@ -74,9 +70,9 @@ Deno.test("aliases within the limits expand as YAML says", () => {
 });
 
 Deno.test("scenario text over the size limit is refused where the limit is crossed", () => {
-  assert.equal(MAX_SCENARIO_BYTES, 128 * 1024);
+  assert.equal(MAX_CONFIG_BYTES, 128 * 1024);
   const text = "name: big\n" + "# filler\n".repeat(20_000);
-  const lines = text.slice(0, MAX_SCENARIO_BYTES).split("\n");
+  const lines = text.slice(0, MAX_CONFIG_BYTES).split("\n");
   const at = `${lines.length}:${lines[lines.length - 1].length + 1}`;
   const message = "the scenario is longer than the limit of 128 KiB, reached here; a scenario " +
     "is a few KB (traces, networks and plugins live in files of their own)";
@@ -91,7 +87,7 @@ Deno.test("a scenario file over the size limit is refused without reading it all
       assert.ok(e instanceof UserError);
       assert.equal(
         e.message,
-        `${file}:1:${MAX_SCENARIO_BYTES + 1}: the scenario is longer than the limit of 128 KiB, ` +
+        `${file}:1:${MAX_CONFIG_BYTES + 1}: the scenario is longer than the limit of 128 KiB, ` +
           "reached here; a scenario is a few KB (traces, networks and plugins live in files " +
           "of their own)",
       );

@@ -1,12 +1,15 @@
 /**
- * Turns zod issues into short, human messages with did-you-mean hints.
+ * Turns zod issues into short, human messages with did-you-mean hints, at
+ * paths of the document (`locatePath` of `locate.ts` places them in its file).
+ * A message names a value by its key; the document's root by the name the
+ * caller gives it (`unknown key "x" in scenario`, `... in the experiment`).
  *
  * @module
  */
 import type { z } from "zod";
 import { didYouMean, quote, shorten } from "../errors.ts";
 
-/** A problem at a path inside the scenario document. */
+/** A problem at a path inside a config document. */
 export interface PathProblem {
   path: (string | number)[];
   message: string;
@@ -78,12 +81,15 @@ function show(v: unknown): string {
   return shorten(String(v));
 }
 
-/** The last key of a path with any trailing indices: `cpuGflops[0]`. */
-function lastKey(path: readonly PropertyKey[]): string {
+/**
+ * The last key of a path with any trailing indices: `cpuGflops[0]`; the
+ * document's name when there is no key: `scenario`, `scenario[0]`.
+ */
+function lastKey(path: readonly PropertyKey[], documentName: string): string {
   let i = path.length - 1;
   let suffix = "";
   while (i >= 0 && typeof path[i] === "number") suffix = `[${String(path[i--])}]` + suffix;
-  return i < 0 ? `scenario${suffix}` : shorten(String(path[i])) + suffix;
+  return i < 0 ? `${documentName}${suffix}` : shorten(String(path[i])) + suffix;
 }
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
@@ -108,14 +114,31 @@ function failsAtRoot(e: z.core.$ZodIssue): boolean {
     e.errors.length > 0 && e.errors.every((errs) => errs.some(failsAtRoot));
 }
 
+/** How messages name the document. */
+export interface ExplainOptions {
+  /** The document's root in messages: `"scenario"` gives `unknown key "x" in scenario`. */
+  documentName: string;
+}
+
 /** Converts zod issues into path problems. */
-export function explainIssues(schema: AnySchema, issues: readonly Issue[]): PathProblem[] {
+export function explainIssues(
+  schema: AnySchema,
+  issues: readonly Issue[],
+  options: ExplainOptions,
+): PathProblem[] {
   const out: PathProblem[] = [];
-  for (const issue of issues) explain(schema, issue, [], out);
+  for (const issue of issues) explain(schema, options.documentName, issue, [], out);
   return out;
 }
 
-function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: PathProblem[]) {
+function explain(
+  schema: AnySchema,
+  documentName: string,
+  issue: Issue,
+  prefix: PropertyKey[],
+  out: PathProblem[],
+) {
+  const keyOf = (p: readonly PropertyKey[]) => lastKey(p, documentName);
   const path = [...prefix, ...issue.path].filter((k) => typeof k !== "symbol") as (
     | string
     | number
@@ -126,7 +149,7 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
         out.push({
           path: [...path, key],
           atKey: true,
-          message: `unknown key ${quote(key)} in ${lastKey(path)}${
+          message: `unknown key ${quote(key)} in ${keyOf(path)}${
             didYouMean(key, keysAt(schema, path))
           }`,
         });
@@ -134,7 +157,7 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
       return;
     case "invalid_type":
       if (issue.input === undefined) {
-        out.push({ path, message: `missing required key "${lastKey(path)}"` });
+        out.push({ path, message: `missing required key "${keyOf(path)}"` });
       } else {
         out.push({ path, message: `expected ${issue.expected}, got ${show(issue.input)}` });
       }
@@ -153,13 +176,13 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
           : `must have ${small ? "at least" : "at most"} ${bound} characters` +
             (typeof input === "string" ? ` (got ${input.length})` : ""))
         : `must be ${op} ${bound} (got ${show(input)})`;
-      out.push({ path, message: `${lastKey(path)} ${what}` });
+      out.push({ path, message: `${keyOf(path)} ${what}` });
       return;
     }
     case "invalid_key": {
       // A record key the key schema refuses (a name too long): point at the key.
       const key = String(path[path.length - 1]);
-      const parent = lastKey(path.slice(0, -1));
+      const parent = keyOf(path.slice(0, -1));
       const long = issue.issues.find((e) => e.code === "too_big" && e.origin === "string");
       out.push({
         path,
@@ -176,7 +199,7 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
       const allowed = issue.values.map(String);
       out.push({
         path,
-        message: `${lastKey(path)} must be one of ${allowed.map((v) => quote(v)).join(", ")}, ` +
+        message: `${keyOf(path)} must be one of ${allowed.map((v) => quote(v)).join(", ")}, ` +
           `got ${show(issue.input)}${didYouMean(String(issue.input), allowed)}`,
       });
       return;
@@ -209,14 +232,14 @@ function explain(schema: AnySchema, issue: Issue, prefix: PropertyKey[], out: Pa
         const kinds = [...new Set(rootKinds(issue.errors.flat()))];
         out.push({
           path,
-          message: `${lastKey(path)}: expected ${kinds.join(" or ")}, got ${show(issue.input)}`,
+          message: `${keyOf(path)}: expected ${kinds.join(" or ")}, got ${show(issue.input)}`,
         });
         return;
       }
-      for (const e of branches[0].errs) explain(schema, e as Issue, path, out);
+      for (const e of branches[0].errs) explain(schema, documentName, e as Issue, path, out);
       return;
     }
     default:
-      out.push({ path, message: `${lastKey(path)}: ${issue.message}` });
+      out.push({ path, message: `${keyOf(path)}: ${issue.message}` });
   }
 }

@@ -1,11 +1,14 @@
 /**
- * Scenario YAML with resource limits. A scenario is a few KB: longer text is
- * refused before it is parsed, duplicate keys are found in linear time (the
+ * Config YAML (scenarios, experiments) with resource limits: the one reader
+ * of the files a user writes. A config is a few KB: longer text is refused
+ * before it is parsed, duplicate keys are found in linear time (the
  * `yaml` package's own check is quadratic in the keys of a mapping), and
  * aliases may stand for at most {@linkcode MAX_ALIAS_NODES} nodes in all, so
  * that an alias bomb ("billion laughs") is refused before it is expanded;
  * there may be at most {@linkcode MAX_ALIASES} of them.
- * Every refusal is a located `UserError`.
+ * Every refusal is a located `UserError` (worded for a scenario, the commonest
+ * config). `locatePath` of `locate.ts` finds where a path of the parsed
+ * document is written.
  *
  * @module
  */
@@ -23,11 +26,11 @@ import {
 import { type Problem, quote, shorten, UserError } from "../errors.ts";
 
 /**
- * The longest scenario text (bytes of a file, characters of a string). The
+ * The longest config text (bytes of a file, characters of a string). The
  * `yaml` package parses a few hundred thousand tokens a second, so the worst
  * text of this length is still refused or accepted well within a second.
  */
-export const MAX_SCENARIO_BYTES = 128 * 1024;
+export const MAX_CONFIG_BYTES = 128 * 1024;
 
 /** The most aliases a document may hold (`yaml` resolves each in time linear in their number). */
 export const MAX_ALIASES = 1000;
@@ -35,16 +38,18 @@ export const MAX_ALIASES = 1000;
 /** The most YAML nodes all aliases of a document may stand for together. */
 export const MAX_ALIAS_NODES = 10_000;
 
-/** A parsed scenario document and its line index. */
-export interface ScenarioYaml {
+/** A parsed config document and its line index. */
+export interface ConfigYaml {
+  /** The file as messages name it. */
+  file: string;
   doc: Document.Parsed;
   lineCounter: LineCounter;
   /** The document as plain data (`{}` for an empty document). */
   value: unknown;
 }
 
-/** Reads at most {@linkcode MAX_SCENARIO_BYTES} (plus one) bytes of `file`; throws `UserError`. */
-export async function readScenarioText(file: string): Promise<string> {
+/** Reads at most {@linkcode MAX_CONFIG_BYTES} (plus one) bytes of `file`; throws `UserError`. */
+export async function readConfigText(file: string): Promise<string> {
   let f: Deno.FsFile;
   try {
     f = await Deno.open(file);
@@ -52,15 +57,15 @@ export async function readScenarioText(file: string): Promise<string> {
     throw cannotRead(file, e);
   }
   try {
-    const buf = new Uint8Array(MAX_SCENARIO_BYTES + 1);
+    const buf = new Uint8Array(MAX_CONFIG_BYTES + 1);
     let n = 0;
     while (n < buf.length) {
       const got = await f.read(buf.subarray(n));
       if (got === null) break;
       n += got;
     }
-    if (n > MAX_SCENARIO_BYTES) {
-      throw tooLong(file, new TextDecoder().decode(buf.subarray(0, MAX_SCENARIO_BYTES)));
+    if (n > MAX_CONFIG_BYTES) {
+      throw tooLong(file, new TextDecoder().decode(buf.subarray(0, MAX_CONFIG_BYTES)));
     }
     return new TextDecoder().decode(buf.subarray(0, n));
   } catch (e) {
@@ -77,7 +82,7 @@ function cannotRead(file: string, e: unknown): UserError {
 
 /** The refusal of over-long text, located where the limit is crossed. */
 function tooLong(file: string, head: string): UserError {
-  const cut = Math.min(head.length, MAX_SCENARIO_BYTES);
+  const cut = Math.min(head.length, MAX_CONFIG_BYTES);
   const lastBreak = head.lastIndexOf("\n", cut - 1);
   let line = 1;
   for (let i = head.indexOf("\n"); i !== -1 && i < cut; i = head.indexOf("\n", i + 1)) line++;
@@ -85,15 +90,15 @@ function tooLong(file: string, head: string): UserError {
     file,
     line,
     col: cut - lastBreak,
-    message: `the scenario is longer than the limit of ${MAX_SCENARIO_BYTES / 1024} KiB, ` +
+    message: `the scenario is longer than the limit of ${MAX_CONFIG_BYTES / 1024} KiB, ` +
       "reached here; a scenario is a few KB (traces, networks and plugins live in files " +
       "of their own)",
   }]);
 }
 
-/** Parses scenario text within the limits; throws `UserError` listing the problems. */
-export function parseScenarioYaml(text: string, file: string): ScenarioYaml {
-  if (text.length > MAX_SCENARIO_BYTES) throw tooLong(file, text);
+/** Parses config text within the limits; throws `UserError` listing the problems. */
+export function parseConfigYaml(text: string, file: string): ConfigYaml {
+  if (text.length > MAX_CONFIG_BYTES) throw tooLong(file, text);
   const lineCounter = new LineCounter();
   // Keys are checked for uniqueness below, in linear time.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -128,7 +133,7 @@ export function parseScenarioYaml(text: string, file: string): ScenarioYaml {
     if (!(e instanceof ReferenceError)) throw e;
     throw new UserError([at(0, `YAML error: ${shorten(e.message, 200)}`)]);
   }
-  return { doc, lineCounter, value: value ?? {} };
+  return { file, doc, lineCounter, value: value ?? {} };
 }
 
 interface OffsetProblem {
@@ -144,7 +149,7 @@ interface Frame {
   size: number;
 }
 
-const offsetOf = (node: Node): number => node.range?.[0] ?? 0;
+const startOf = (node: Node): number => node.range?.[0] ?? 0;
 
 /**
  * Duplicate keys and alias problems of a document, in one iterative walk in
@@ -169,14 +174,14 @@ function structureProblems(root: Node | null | undefined): OffsetProblem[] {
       const name = shorten(node.source, 40);
       if (target === undefined) {
         problems.push({
-          offset: offsetOf(node),
+          offset: startOf(node),
           message: `YAML alias *${name} has no anchor &${name} before it`,
         });
         return -1;
       }
       if (open.has(target)) {
         problems.push({
-          offset: offsetOf(node),
+          offset: startOf(node),
           message: `YAML alias *${name} stands for a value that contains it`,
         });
         return -1;
@@ -185,7 +190,7 @@ function structureProblems(root: Node | null | undefined): OffsetProblem[] {
       aliased += size;
       if (++aliases > MAX_ALIASES) {
         problems.push({
-          offset: offsetOf(node),
+          offset: startOf(node),
           message: `too many YAML aliases (more than ${MAX_ALIASES}): a scenario needs few; ` +
             "write repeated values out",
         });
@@ -193,7 +198,7 @@ function structureProblems(root: Node | null | undefined): OffsetProblem[] {
       }
       if (aliased > MAX_ALIAS_NODES) {
         problems.push({
-          offset: offsetOf(node),
+          offset: startOf(node),
           message: `too many YAML aliases (together they stand for more than ` +
             `${MAX_ALIAS_NODES} values): a scenario needs few; write repeated values out`,
         });
@@ -217,7 +222,7 @@ function structureProblems(root: Node | null | undefined): OffsetProblem[] {
         const key = String(item.key.value);
         if (keys.has(key)) {
           problems.push({
-            offset: offsetOf(item.key),
+            offset: startOf(item.key),
             message: `YAML syntax error: Map keys must be unique; ${quote(key)} is repeated`,
           });
         }
