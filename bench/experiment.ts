@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { runExperiment } from "../app/experiment/runner.ts";
+import { runExperiment } from "../app/experiment/run/runner.ts";
 
 const FILE = "experiments/fig8a.yaml";
 const PROFILE = "quick";

@@ -1,6 +1,6 @@
 /**
  * `experiment FILE [--profile P] [--out DIR] [--jobs N] [--shard I/N]
- * [--dry-run]`: run an experiment's cells (app/experiment/runner.ts), or
+ * [--dry-run]`: run an experiment's cells (app/experiment/run/runner.ts), or
  * list them and what is done. Ctrl-C (or SIGTERM, as Slurm sends at a time
  * limit) ends the running workers; rerunning the command resumes.
  *
@@ -9,7 +9,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
 import { integer } from "./flags.ts";
-import { describeCell } from "../experiment/pool.ts";
+import { describeCell } from "../experiment/run/pool.ts";
 import { duration } from "../util/progress.ts";
 import {
   type ExperimentOptions,
@@ -17,8 +17,8 @@ import {
   plan,
   runExperiment,
   runOneCell,
-} from "../experiment/runner.ts";
-import { parseShard, type Shard, shardFromEnv } from "../experiment/shard.ts";
+} from "../experiment/run/runner.ts";
+import { parseShard, type Shard, shardFromEnv } from "../experiment/run/shard.ts";
 
 /** The `experiment` command and its flags, declared once. */
 function declare() {

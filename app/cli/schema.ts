@@ -7,7 +7,7 @@ import { Command } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
 import { scenarioJsonSchema } from "../../engine/scenario/schema.ts";
-import { experimentJsonSchema } from "../experiment/schema.ts";
+import { experimentJsonSchema } from "../experiment/plan/schema.ts";
 
 /** The JSON Schema text as committed. */
 export function schemaText(): string {

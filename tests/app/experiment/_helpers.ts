@@ -8,9 +8,9 @@
  */
 import { join } from "node:path";
 import { UserError } from "../../../engine/errors.ts";
-import { expand, type Expansion } from "../../../app/experiment/expand.ts";
-import { loadExperiment } from "../../../app/experiment/load.ts";
-import { WALL_CLOCK_METRICS } from "../../../app/experiment/metrics.ts";
+import { expand, type Expansion } from "../../../app/experiment/plan/expand.ts";
+import { loadExperiment } from "../../../app/experiment/plan/load.ts";
+import { WALL_CLOCK_METRICS } from "../../../app/experiment/plan/metrics.ts";
 import { defaultRegistry } from "../../../host/registry.ts";
 
 /** The experiment fixtures' folder. */

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runExperiment } from "../../../app/experiment/runner.ts";
+import { runExperiment } from "../../../app/experiment/run/runner.ts";
 import { isWallClockMetric } from "../../../app/report/contract.ts";
 import { writeReport } from "../../../app/report/write.ts";
 

@@ -16,22 +16,22 @@
  * @module
  */
 import { join } from "node:path";
-import { UserError } from "../../engine/errors.ts";
-import { writeFileAtomic } from "../../engine/output/atomic.ts";
-import type { LoadedScenario } from "../../engine/scenario/load.ts";
-import { VERSION } from "../../engine/version.ts";
-import { compileWorld } from "../../engine/world.ts";
-import { evaluate } from "../../host/evaluate.ts";
-import { recordExpert } from "../expert.ts";
-import { pluginOptions } from "../../host/plugin.ts";
-import { preflight } from "../../host/preflight.ts";
-import { progressBar } from "../util/progress.ts";
-import type { PolicyRegistry } from "../../host/registry.ts";
-import { resolvePolicies } from "../../host/resolve.ts";
-import { train } from "../train.ts";
-import { type Cell, CELL_FORMAT, type Expansion } from "./expand.ts";
-import { evalMetrics, type LogLine, perEpisode, trainCurves } from "./metrics.ts";
-import { cellScenario } from "./scenario.ts";
+import { UserError } from "../../../engine/errors.ts";
+import { writeFileAtomic } from "../../../engine/output/atomic.ts";
+import type { LoadedScenario } from "../../../engine/scenario/load.ts";
+import { VERSION } from "../../../engine/version.ts";
+import { compileWorld } from "../../../engine/world.ts";
+import { evaluate } from "../../../host/evaluate.ts";
+import { recordExpert } from "../../expert.ts";
+import { pluginOptions } from "../../../host/plugin.ts";
+import { preflight } from "../../../host/preflight.ts";
+import { progressBar } from "../../util/progress.ts";
+import type { PolicyRegistry } from "../../../host/registry.ts";
+import { resolvePolicies } from "../../../host/resolve.ts";
+import { train } from "../../train.ts";
+import { type Cell, CELL_FORMAT, type Expansion } from "../plan/expand.ts";
+import { evalMetrics, type LogLine, perEpisode, trainCurves } from "../plan/metrics.ts";
+import { cellScenario } from "../plan/scenario.ts";
 
 /** Where a cell's files lie in the output folder. */
 export const cellPaths = (out: string, hash: string) => ({

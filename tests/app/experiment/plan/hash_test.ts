@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { expand } from "../../../app/experiment/expand.ts";
-import { digestPath, hashOf } from "../../../app/experiment/hash.ts";
-import { loadExperiment } from "../../../app/experiment/load.ts";
-import { defaultRegistry } from "../../../host/registry.ts";
-import { experimentFile } from "./_helpers.ts";
+import { expand } from "../../../../app/experiment/plan/expand.ts";
+import { digestPath, hashOf } from "../../../../app/experiment/plan/hash.ts";
+import { loadExperiment } from "../../../../app/experiment/plan/load.ts";
+import { defaultRegistry } from "../../../../host/registry.ts";
+import { experimentFile } from "../_helpers.ts";
 
 const BASE = `name: t
 base: tiny_scenario.yaml

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
-import { entryOf } from "../../../app/experiment/expand.ts";
-import { expandFile, experimentFile } from "./_helpers.ts";
+import { entryOf } from "../../../../app/experiment/plan/expand.ts";
+import { expandFile, experimentFile } from "../_helpers.ts";
 
 const GRID = `name: t
 base: tiny_scenario.yaml

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import type { Cell } from "../../../app/experiment/expand.ts";
+import type { Cell } from "../../../../app/experiment/plan/expand.ts";
 import {
   assignShards,
   cellCost,
   parseShard,
   shardFromEnv,
   TRAIN_SLOT_COST,
-} from "../../../app/experiment/shard.ts";
-import { UserError } from "../../../engine/errors.ts";
-import { expandFile, FIXTURES } from "./_helpers.ts";
+} from "../../../../app/experiment/run/shard.ts";
+import { UserError } from "../../../../engine/errors.ts";
+import { expandFile, FIXTURES } from "../_helpers.ts";
 
 Deno.test("--shard I/N is parsed and checked", () => {
   assert.deepEqual(parseShard("2/3"), { index: 2, count: 3 });

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { PathProblem } from "../../engine/config/issues.ts";
-import { didYouMean, quote } from "../../engine/errors.ts";
+import type { PathProblem } from "../../../engine/config/issues.ts";
+import { didYouMean, quote } from "../../../engine/errors.ts";
 
 type Path = (string | number)[];
 type Mapping = Record<string, unknown>;

@@ -7,12 +7,12 @@
  * @module
  */
 import { resolve } from "node:path";
-import { didYouMean, type Problem, quote } from "../../engine/errors.ts";
-import type { Params, PolicyDefinition } from "../../engine/sim/policy.ts";
-import { resolveParams } from "../../host/params.ts";
-import { isModulePath, isPlugin } from "../../host/plugin.ts";
-import { type RefLocator, resolveRefs } from "../../host/resolve.ts";
-import type { PolicyRegistry } from "../../host/registry.ts";
+import { didYouMean, type Problem, quote } from "../../../engine/errors.ts";
+import type { Params, PolicyDefinition } from "../../../engine/sim/policy.ts";
+import { resolveParams } from "../../../host/params.ts";
+import { isModulePath, isPlugin } from "../../../host/plugin.ts";
+import { type RefLocator, resolveRefs } from "../../../host/resolve.ts";
+import type { PolicyRegistry } from "../../../host/registry.ts";
 import { digestPath } from "./hash.ts";
 import type { LoadedExperiment } from "./load.ts";
 import { TRAIN_DEFAULTS, type TrainBlock } from "./schema.ts";

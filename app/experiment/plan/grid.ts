@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { didYouMean, type Problem, quote } from "../../engine/errors.ts";
-import { canonicalJson } from "../../engine/scenario/hash.ts";
+import { didYouMean, type Problem, quote } from "../../../engine/errors.ts";
+import { canonicalJson } from "../../../engine/scenario/hash.ts";
 import { keyProblem } from "./keys.ts";
 import type { LoadedExperiment } from "./load.ts";
 import type { Assignment } from "./scenario.ts";

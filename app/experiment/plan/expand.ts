@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { formatProblem, type Problem, UserError } from "../../engine/errors.ts";
-import { scenarioHash } from "../../engine/scenario/hash.ts";
-import type { Scenario } from "../../engine/scenario/schema.ts";
-import { VERSION } from "../../engine/version.ts";
-import { resolveParams } from "../../host/params.ts";
-import type { PolicyRegistry } from "../../host/registry.ts";
+import { formatProblem, type Problem, UserError } from "../../../engine/errors.ts";
+import { scenarioHash } from "../../../engine/scenario/hash.ts";
+import type { Scenario } from "../../../engine/scenario/schema.ts";
+import { VERSION } from "../../../engine/version.ts";
+import { resolveParams } from "../../../host/params.ts";
+import type { PolicyRegistry } from "../../../host/registry.ts";
 import { checkFigures, checkSeeds } from "./check.ts";
 import { buildGrid, type Grid, type GridPoint } from "./grid.ts";
 import { hashOf } from "./hash.ts";

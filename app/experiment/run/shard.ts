@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { UserError } from "../../engine/errors.ts";
-import type { Cell } from "./expand.ts";
+import { UserError } from "../../../engine/errors.ts";
+import type { Cell } from "../plan/expand.ts";
 
 /** A slice of the cells: 1-based `index` of `count`. */
 export interface Shard {

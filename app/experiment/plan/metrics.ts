@@ -15,8 +15,8 @@
  *
  * @module
  */
-import type { Aggregates, EpisodeFigures } from "../../engine/output/recorder.ts";
-import type { TrainProgress } from "../train.ts";
+import type { Aggregates, EpisodeFigures } from "../../../engine/output/recorder.ts";
+import type { TrainProgress } from "../../train.ts";
 
 /** Metrics of evaluation cells. */
 export const EVAL_METRICS = [

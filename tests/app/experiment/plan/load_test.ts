@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { parseExperiment } from "../../../app/experiment/load.ts";
-import { UserError } from "../../../engine/errors.ts";
-import { cli } from "../../_helpers/mod.ts";
-import { experimentFile, problemsOf } from "./_helpers.ts";
+import { parseExperiment } from "../../../../app/experiment/plan/load.ts";
+import { UserError } from "../../../../engine/errors.ts";
+import { cli } from "../../../_helpers/mod.ts";
+import { experimentFile, problemsOf } from "../_helpers.ts";
 
 const OK = `name: t
 base: tiny_scenario.yaml

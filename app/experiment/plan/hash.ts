@@ -11,7 +11,7 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { canonicalJson, sha256Hex } from "../../engine/scenario/hash.ts";
+import { canonicalJson, sha256Hex } from "../../../engine/scenario/hash.ts";
 
 /** Hex digits of a cell hash (128 bits): short file names, no collisions in practice. */
 export const HASH_LENGTH = 32;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { experimentSchemaText } from "../../../app/cli/schema.ts";
-import { cli } from "../../_helpers/mod.ts";
-import { cellFiles, expandFile } from "./_helpers.ts";
+import { experimentSchemaText } from "../../../../app/cli/schema.ts";
+import { cli } from "../../../_helpers/mod.ts";
+import { cellFiles, expandFile } from "../_helpers.ts";
 
 const SHIPPED = ["fig6a", "fig6b", "fig7", "fig8a", "fig8b", "fig9", "table2"];
 

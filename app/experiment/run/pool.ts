@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../../engine/output/atomic.ts";
+import { writeFileAtomic } from "../../../engine/output/atomic.ts";
 import { cellJson, cellPaths } from "./cell.ts";
-import type { Cell } from "./expand.ts";
+import type { Cell } from "../plan/expand.ts";
 
 /** The first line of each attempt in a cell's log. */
 export const ATTEMPT_HEADER = "== vecscene experiment cell";

@@ -15,17 +15,17 @@
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { quote, UserError } from "../../engine/errors.ts";
-import { writeFileAtomic } from "../../engine/output/atomic.ts";
-import { VERSION } from "../../engine/version.ts";
-import { defaultRegistry, type PolicyRegistry } from "../../host/registry.ts";
+import { quote, UserError } from "../../../engine/errors.ts";
+import { writeFileAtomic } from "../../../engine/output/atomic.ts";
+import { VERSION } from "../../../engine/version.ts";
+import { defaultRegistry, type PolicyRegistry } from "../../../host/registry.ts";
 import { runCell } from "./cell.ts";
-import { type Cell, entryOf, expand, type Expansion } from "./expand.ts";
-import { loadExperiment } from "./load.ts";
+import { type Cell, entryOf, expand, type Expansion } from "../plan/expand.ts";
+import { loadExperiment } from "../plan/load.ts";
 import { cellStatus, describeCell, runPool } from "./pool.ts";
-import { cellsBar, type Counts, duration } from "../util/progress.ts";
+import { cellsBar, type Counts, duration } from "../../util/progress.ts";
 import { assignShards, type Shard } from "./shard.ts";
 
 /** Options of {@linkcode runExperiment} (the flags of `experiment`). */
@@ -158,7 +158,7 @@ export function workerCommand(file: string, out: string, profile?: string) {
     const args = [...rest, "--cell", hash];
     // A compiled vecscene is its own CLI; under deno, run cli.ts with the task's permissions.
     if (!/^deno(\.exe)?$/.test(basename(exe))) return { cmd: exe, args };
-    const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
     const perms = ["--allow-read", "--allow-write", "--allow-env", "--allow-run"];
     const config = ["--config", join(root, "deno.json")];
     return { cmd: exe, args: ["run", ...perms, ...config, join(root, "cli.ts"), ...args] };

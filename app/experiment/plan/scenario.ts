@@ -9,13 +9,13 @@
  */
 import { dirname, isAbsolute, join } from "node:path";
 import { stringify } from "yaml";
-import { explainIssues, type PathProblem } from "../../engine/config/issues.ts";
-import { parseConfigYaml, readConfigText } from "../../engine/config/yaml.ts";
-import { type Problem, shorten, UserError } from "../../engine/errors.ts";
-import { checkScenario } from "../../engine/scenario/check.ts";
-import { type LoadedScenario, parseScenario } from "../../engine/scenario/load.ts";
-import { type Scenario, ScenarioSchema } from "../../engine/scenario/schema.ts";
-import { canonicalJson } from "../../engine/scenario/hash.ts";
+import { explainIssues, type PathProblem } from "../../../engine/config/issues.ts";
+import { parseConfigYaml, readConfigText } from "../../../engine/config/yaml.ts";
+import { type Problem, shorten, UserError } from "../../../engine/errors.ts";
+import { checkScenario } from "../../../engine/scenario/check.ts";
+import { type LoadedScenario, parseScenario } from "../../../engine/scenario/load.ts";
+import { type Scenario, ScenarioSchema } from "../../../engine/scenario/schema.ts";
+import { canonicalJson } from "../../../engine/scenario/hash.ts";
 import { keyTarget, setPath } from "./keys.ts";
 import type { LoadedExperiment } from "./load.ts";
 

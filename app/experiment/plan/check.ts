@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { didYouMean, type Problem, quote } from "../../engine/errors.ts";
+import { didYouMean, type Problem, quote } from "../../../engine/errors.ts";
 import type { Grid } from "./grid.ts";
 import type { LoadedExperiment } from "./load.ts";
 import { CURVE_METRICS, EVAL_METRICS, QUEUE_CURVE } from "./metrics.ts";

@@ -11,10 +11,10 @@ import {
   explainIssues,
   type ExplainOptions,
   type PathProblem,
-} from "../../engine/config/issues.ts";
-import { locatePath } from "../../engine/config/locate.ts";
-import { MAX_CONFIG_BYTES, parseConfigYaml } from "../../engine/config/yaml.ts";
-import { didYouMean, type Problem, quote, UserError } from "../../engine/errors.ts";
+} from "../../../engine/config/issues.ts";
+import { locatePath } from "../../../engine/config/locate.ts";
+import { MAX_CONFIG_BYTES, parseConfigYaml } from "../../../engine/config/yaml.ts";
+import { didYouMean, type Problem, quote, UserError } from "../../../engine/errors.ts";
 import { applyProfile, isMapping } from "./profile.ts";
 import { type Experiment, ExperimentSchema } from "./schema.ts";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cellStatus as cellStatusOf } from "../../../app/experiment/pool.ts";
-import { runExperiment } from "../../../app/experiment/runner.ts";
-import { cli } from "../../_helpers/mod.ts";
-import { attempts, cellFiles, FIXTURES } from "./_helpers.ts";
+import { cellStatus as cellStatusOf } from "../../../../app/experiment/run/pool.ts";
+import { runExperiment } from "../../../../app/experiment/run/runner.ts";
+import { cli } from "../../../_helpers/mod.ts";
+import { attempts, cellFiles, FIXTURES } from "../_helpers.ts";
 
 const TINY = `${FIXTURES}/tiny.yaml`;
 const FAULTY = `${FIXTURES}/faulty.yaml`;

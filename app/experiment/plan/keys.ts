@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { keysAt } from "../../engine/config/issues.ts";
-import { didYouMean, quote } from "../../engine/errors.ts";
-import { ScenarioSchema } from "../../engine/scenario/schema.ts";
+import { keysAt } from "../../../engine/config/issues.ts";
+import { didYouMean, quote } from "../../../engine/errors.ts";
+import { ScenarioSchema } from "../../../engine/scenario/schema.ts";
 import { isMapping } from "./profile.ts";
 
 /** What a dotted key sets. */
