@@ -7,7 +7,7 @@
  * @module
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { UserError } from "./engine/errors.ts";
+import { cannotWrite, UserError } from "./engine/errors.ts";
 import { VERSION } from "./engine/version.ts";
 import { experimentCli } from "./app/cli/experiment.ts";
 import { expertCli } from "./app/cli/expert.ts";
@@ -66,6 +66,11 @@ export async function main(args: string[]): Promise<number> {
       Deno.errors.IsADirectory,
       Deno.errors.AlreadyExists,
     ];
+    const disk = cannotWrite(e);
+    if (disk) {
+      console.error(`vecscene: ${disk}`);
+      return 2;
+    }
     if (fs.some((k) => e instanceof k)) {
       console.error(`vecscene: ${(e as Error).message}`);
       return 2;

@@ -5,7 +5,7 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { UserError } from "../engine/errors.ts";
+import { cannotWrite, UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { csvLine } from "../engine/output/csv.ts";
 import type { Aggregates, EpisodeFigures } from "../engine/output/recorder.ts";
@@ -17,7 +17,8 @@ import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
 import type { PluginOptions } from "../host/plugin.ts";
 import { preflight } from "../host/preflight.ts";
 import { type ResolvedPolicy, resolvePolicies } from "../host/resolve.ts";
-import { stage } from "./util/staging.ts";
+import { lockFolder } from "./util/lock.ts";
+import { type Stage, stage } from "./util/staging.ts";
 
 /** Options of `runScenario` (the CLI flags of `run`). */
 export interface RunOptions {
@@ -67,24 +68,40 @@ export async function runScenario(loaded: LoadedScenario, o: RunOptions = {}): P
   const episodes = o.episodes ?? loaded.scenario.time.episodes;
   const world = compileWorld(loaded, seed);
   await preflight(policies, world, { checkpoint: o.checkpoint });
-  const staged = o.outDir ? await stage(o.outDir) : undefined;
+  const lock = o.outDir ? await lockFolder(o.outDir) : undefined;
   let results: PolicyResult[];
+  let staged;
   try {
-    results = await runAll(policies, world, seed, episodes, o, staged?.dir);
+    staged = o.outDir ? await stage(o.outDir) : undefined;
+    try {
+      results = await runAll(policies, world, seed, episodes, o, staged?.dir);
+    } catch (e) {
+      if (!staged) throw e;
+      throw await failed(e, o.outDir!, staged);
+    }
+    await staged?.publish();
   } catch (e) {
-    if (!staged) throw e;
-    const kept = await staged.keepFailed();
-    const note = `${o.outDir} ${staged.existed ? "is unchanged" : "was not created"}; ` +
-      `the failed run's partial results are in ${kept}`;
-    if (e instanceof UserError) throw new UserError([...e.problems, { message: note }]);
-    console.error(note);
-    throw e;
+    const disk = cannotWrite(e);
+    throw disk ? new UserError(`${disk}; ${o.outDir} is unchanged`) : e;
+  } finally {
+    await lock?.release();
   }
-  await staged?.publish();
   const dirOf = (r: PolicyResult) =>
     r.dir && o.outDir ? join(o.outDir, relative(staged!.dir, r.dir)) : undefined;
   for (const r of results) r.dir = dirOf(r);
   return { outDir: o.outDir, seed, episodes, results };
+}
+
+/** The error of a failed run, saying where its partial results are (the folder is unchanged). */
+async function failed(e: unknown, outDir: string, staged: Stage): Promise<unknown> {
+  const kept = await staged.keepFailed().catch(() => undefined);
+  const note = `${outDir} ${staged.existed ? "is unchanged" : "was not created"}` +
+    (kept ? `; the failed run's partial results are in ${kept}` : "");
+  if (e instanceof UserError) return new UserError([...e.problems, { message: note }]);
+  const disk = cannotWrite(e);
+  if (disk) return new UserError(`${disk}; ${note}`);
+  console.error(note);
+  return e;
 }
 
 /** Every policy over the same episodes, results written into `outDir` when given. */

@@ -12,6 +12,7 @@
  * @module
  */
 import { join } from "node:path";
+import { cannotWrite, UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
 import type { Aggregates } from "../engine/output/recorder.ts";
@@ -23,6 +24,7 @@ import { resolveOne } from "../host/resolve.ts";
 import { runScenario } from "./run.ts";
 import { type MeanCi, meanCi95 } from "./util/stats.ts";
 import { train, type TrainOptions } from "./train.ts";
+import { lockFolder } from "./util/lock.ts";
 
 /** Options of {@linkcode trainSeeds}: those of `train` plus the seeds and the test. */
 export interface SeedsOptions extends Omit<TrainOptions, "seed" | "out"> {
@@ -49,6 +51,26 @@ export interface SeedsSummary {
 
 /** Trains every seed (resuming what is done), tests them and writes `seeds.json`. */
 export async function trainSeeds(
+  scenario: string | LoadedScenario,
+  o: SeedsOptions,
+): Promise<SeedsSummary> {
+  const lock = await lockFolder(o.out);
+  try {
+    return await seedsLocked(scenario, o);
+  } catch (e) {
+    const disk = cannotWrite(e);
+    if (disk) {
+      throw new UserError(
+        `${disk}; ${o.out} keeps every seed's last complete checkpoint: free the space or fix the folder, then run the same command to continue`,
+      );
+    }
+    throw e;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function seedsLocked(
   scenario: string | LoadedScenario,
   o: SeedsOptions,
 ): Promise<SeedsSummary> {

@@ -31,8 +31,9 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { UserError } from "../engine/errors.ts";
+import { cannotWrite, UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
+import { openSealed, sealJson } from "../engine/output/integrity.ts";
 import { EXPERT_FILE, type ExpertData, readExpert } from "../engine/output/expert.ts";
 import { scenarioHash } from "../engine/scenario/hash.ts";
 import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
@@ -43,6 +44,7 @@ import { instantiate, type Player } from "../host/player.ts";
 import { pluginOptions } from "../host/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
 import { resolveOne } from "../host/resolve.ts";
+import { lockFolder } from "./util/lock.ts";
 
 /** Options of {@linkcode train} (the CLI flags of `train`). */
 export interface TrainOptions {
@@ -104,6 +106,26 @@ const LOG = "train.jsonl";
 
 /** Trains and returns the final progress line; throws UserError on bad input. */
 export async function train(
+  scenario: string | LoadedScenario,
+  o: TrainOptions,
+): Promise<TrainProgress | undefined> {
+  const lock = await lockFolder(o.out);
+  try {
+    return await trainLocked(scenario, o);
+  } catch (e) {
+    const disk = cannotWrite(e);
+    if (disk) {
+      throw new UserError(
+        `${disk}; ${o.out} keeps its last complete checkpoint: free the space or fix the folder, then continue with --resume`,
+      );
+    }
+    throw e;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked(
   scenario: string | LoadedScenario,
   o: TrainOptions,
 ): Promise<TrainProgress | undefined> {
@@ -271,13 +293,21 @@ interface Latest {
   bestDelayS?: number;
 }
 
-async function readLatest(out: string): Promise<Latest | undefined> {
+/** The sealed `latest.json` of a training folder (undefined: no checkpoint yet). */
+export async function readLatest(out: string): Promise<Latest | undefined> {
+  const file = join(out, "latest.json");
+  let text;
   try {
-    return JSON.parse(await Deno.readTextFile(join(out, "latest.json")));
+    text = await Deno.readTextFile(file);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
+  return openSealed<Latest & Record<string, unknown>>(
+    text,
+    file,
+    "delete it to resume from the checkpoint before, or train anew",
+  ).value;
 }
 
 /** Writes checkpoint `ep-NNNNNN`, then points `latest.json` at it, then prunes old ones. */
@@ -291,10 +321,10 @@ async function checkpoint(
   const name = `ep-${String(episode).padStart(6, "0")}`;
   const dir = join(out, "checkpoints", name);
   await player.instance.save!(dir);
-  await writeFileAtomic(join(dir, "episode.json"), JSON.stringify({ episode }) + "\n");
+  await writeFileAtomic(join(dir, "episode.json"), sealJson({ episode }));
   const latest: Latest = { episode, dir: join("checkpoints", name) };
   if (Number.isFinite(best)) latest.bestDelayS = best;
-  await writeFileAtomic(join(out, "latest.json"), JSON.stringify(latest, null, 2) + "\n");
+  await writeFileAtomic(join(out, "latest.json"), sealJson({ ...latest }));
   const all: string[] = [];
   for await (const e of Deno.readDir(join(out, "checkpoints"))) {
     if (e.isDirectory && /^ep-\d+$/.test(e.name)) all.push(e.name);
@@ -302,6 +332,18 @@ async function checkpoint(
   all.sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) {
     if (old !== name) await Deno.remove(join(out, "checkpoints", old), { recursive: true });
+  }
+}
+
+/** A line of the training log; a damaged one is a user error naming the log. */
+export function parseLogLine(line: string, out: string): TrainProgress {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new UserError(
+      `${join(out, LOG)}: a line is not JSON (damaged): ${line.slice(0, 60)}; ` +
+        "delete the damaged lines, or train anew",
+    );
   }
 }
 
@@ -317,7 +359,7 @@ async function trimLog(out: string, episode: number): Promise<void> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  const kept = text.split("\n").filter((l) => l && JSON.parse(l).episode <= episode);
+  const kept = text.split("\n").filter((l) => l && parseLogLine(l, out).episode <= episode);
   await writeFileAtomic(join(out, LOG), kept.map((l) => l + "\n").join(""));
 }
 
@@ -364,6 +406,12 @@ async function readDataset(dir: string, loaded: LoadedScenario): Promise<ExpertD
     }
     if (e instanceof TypeError) throw new UserError(`--pretrain: ${e.message}`);
     throw e;
+  }
+  if (data.verified === false) {
+    console.error(
+      `note: ${file} records no SHA-256 (recorded before vecscene recorded them): ` +
+        "read without verifying it",
+    );
   }
   const want = scenarioHash(loaded);
   if (data.header.scenarioHash !== want) {

@@ -117,3 +117,21 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const c = closest(word, candidates);
   return c === undefined ? "" : ` (did you mean ${quote(c)}?)`;
 }
+
+/** The `code` of an error the file system raises when it cannot write (full, read-only, refused). */
+const CANNOT_WRITE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
+
+/**
+ * The message of a file system error that the user fixes (a full disk, a
+ * read-only or refused folder), or undefined for any other error.
+ */
+export function cannotWrite(e: unknown): string | undefined {
+  const code = (e as { code?: unknown })?.code;
+  if (
+    e instanceof Deno.errors.PermissionDenied ||
+    (typeof code === "string" && CANNOT_WRITE.has(code))
+  ) {
+    return `cannot write: ${(e as Error).message}`;
+  }
+  return undefined;
+}

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { openSealed } from "../../engine/output/integrity.ts";
 import { dirname, join } from "node:path";
 import type { z } from "zod";
 import { quote, UserError } from "../../engine/errors.ts";
@@ -43,6 +44,9 @@ export interface Merged {
   stale: string[];
 }
 
+/** What to do about a damaged file of an experiment folder. */
+const REMEDY = "delete it and run the experiment again to recompute it";
+
 /** The keys of `experiment.json` that must agree between the folders. */
 const IDENTITY = ["name", "profile", "vary", "figures", "reference"] as const;
 
@@ -57,12 +61,7 @@ async function load<T>(schema: z.ZodType<T>, file: string, what: string): Promis
     }
     throw e;
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UserError([{ file, message: `Cannot read ${what} as it is not JSON: ${e}` }]);
-  }
+  const data = openSealed(text, file, REMEDY).value;
   const r = schema.safeParse(data);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

@@ -10,12 +10,17 @@
  * little-endian header length, the JSON header ({@linkcode ExpertHeader}),
  * zero padding to a multiple of 8, then the arrays in the order of
  * `header.arrays`, each at its recorded byte offset. Written atomically.
+ * The header's last key, `sha256`, is the SHA-256 of the header's compact
+ * JSON without it followed by every byte after the header's padding (the
+ * arrays), checked on reading (engine/output/integrity.ts); a dataset of
+ * before the digests has none and is read unverified.
  *
  * @module
  */
 import { ENCODING_VERSION } from "../sim/encoding.ts";
 import type { ExpertArrays, ExpertData, ExpertHeader } from "../sim/dataset.ts";
 import { writeFileAtomic } from "./atomic.ts";
+import { sha256Hex } from "./integrity.ts";
 
 export type { ExpertArrays, ExpertData, ExpertHeader };
 
@@ -74,20 +79,25 @@ export function encodeExpert(d: ExpertData): Uint8Array {
       );
     }
   }
-  const head = new TextEncoder().encode(JSON.stringify(d.header));
-  const start = pad8(MAGIC.length + 4 + head.length);
-  let size = start;
+  // The arrays' region: each array at an 8-aligned offset from its start (which is 8-aligned).
+  let size = 0;
   for (const name of ORDER) size = pad8(size + d.arrays[name].byteLength);
-  const out = new Uint8Array(size);
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const name of ORDER) {
+    const a = d.arrays[name];
+    body.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at = pad8(at + a.byteLength);
+  }
+  const { sha256: _, ...header } = d.header as ExpertHeader & { sha256?: string };
+  const sealed = { ...header, sha256: sha256Hex(JSON.stringify(header), body) };
+  const head = new TextEncoder().encode(JSON.stringify(sealed));
+  const start = pad8(MAGIC.length + 4 + head.length);
+  const out = new Uint8Array(start + body.length);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(MAGIC.length, head.length, true);
   out.set(head, MAGIC.length + 4);
-  let at = start;
-  for (const name of ORDER) {
-    const a = d.arrays[name];
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-    at = pad8(at + a.byteLength);
-  }
+  out.set(body, start);
   return out;
 }
 
@@ -101,7 +111,7 @@ export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
   const headLen = view.getUint32(MAGIC.length, true);
   const headEnd = MAGIC.length + 4 + headLen;
   if (headEnd > bytes.length) throw bad("its header is truncated");
-  let header: ExpertHeader;
+  let header: ExpertHeader & { sha256?: string };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, headEnd)));
   } catch (e) {
@@ -134,7 +144,17 @@ export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
     at = pad8(at + byteLength);
   }
   if (at !== bytes.length) throw bad(`it has ${bytes.length - at} bytes past its last array`);
-  return { header, arrays: arrays as unknown as ExpertArrays };
+  const { sha256, ...rest } = header;
+  const verified = sha256 !== undefined;
+  const headText = new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, headEnd));
+  const exact = JSON.stringify(header) === headText; // a changed digit of the same value too
+  const body = bytes.subarray(pad8(headEnd));
+  if (verified && (!exact || sha256Hex(JSON.stringify(rest), body) !== sha256)) {
+    throw new TypeError(
+      `${where}: content does not match its recorded SHA-256 (damaged or edited); record it again`,
+    );
+  }
+  return { header: rest, arrays: arrays as unknown as ExpertArrays, verified };
 }
 
 /** Writes a dataset to `path` atomically. */

@@ -59,4 +59,6 @@ export interface ExpertArrays {
 export interface ExpertData {
   header: ExpertHeader;
   arrays: ExpertArrays;
+  /** Read from a file whose SHA-256 was recorded and checked (false: one of before the digests). */
+  verified?: boolean;
 }

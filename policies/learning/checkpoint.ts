@@ -2,13 +2,18 @@
  * Checkpoint I/O of the QMIX policies: `model.json` + `model.bin`
  * (online and target weights, tfjs weight-manifest format), `optimizer.json`
  * + `optimizer.bin` (Adam moments and step), `replay.bin`, `state.json`
- * (training RNG state and counters). Every file is written atomically.
+ * (training RNG state and counters). Every file is written atomically, and
+ * every file is checked before it is used: the JSON files are sealed and
+ * record the SHA-256 of the binaries written before them
+ * (engine/output/integrity.ts). A checkpoint of before the digests loads
+ * with one line saying it was not verified.
  *
  * @module
  */
 import { join } from "node:path";
 import { UserError } from "../../engine/errors.ts";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
+import { checkDigest, openSealed, sealJson, sha256Hex } from "../../engine/output/integrity.ts";
 import type { RngState } from "../../engine/rng.ts";
 import { ReplayBuffer } from "./replay.ts";
 import type { Adam } from "./tensor/adam.ts";
@@ -33,6 +38,15 @@ export interface TrainingState {
   epsilonSteps: number;
   trainSlots: number;
   updates: number;
+}
+
+/** What `state.json` holds. */
+interface SavedState extends Record<string, unknown> {
+  trainRng: RngState;
+  epsilonSteps: number;
+  trainSlots: number;
+  updates: number;
+  files?: Record<string, string>;
 }
 
 /** Writes the online and target weights (tfjs format) into `dir`: what a run needs. */
@@ -76,15 +90,17 @@ export async function saveTraining(
   } finally {
     for (const t of opt) t.tensor.dispose();
   }
-  await writeFileAtomic(join(dir, "replay.bin"), state.buffer.toBytes());
+  const replay = state.buffer.toBytes();
+  await writeFileAtomic(join(dir, "replay.bin"), replay);
   const json = {
     format: "vecscene-qmix-state/1",
     trainRng: state.trainRng,
     epsilonSteps: state.epsilonSteps,
     trainSlots: state.trainSlots,
     updates: state.updates,
+    files: { "replay.bin": sha256Hex(replay) },
   };
-  await writeFileAtomic(join(dir, "state.json"), JSON.stringify(json, null, 2) + "\n");
+  await writeFileAtomic(join(dir, "state.json"), sealJson(json));
 }
 
 /**
@@ -100,7 +116,14 @@ export async function loadCheckpoint(
   try {
     model = await readWeights(dir, "model");
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`Cannot load checkpoint ${dir}: ${(e as Error).message}`);
+  }
+  if (!model.verified) {
+    console.error(
+      `note: checkpoint ${dir} records no SHA-256 (written before vecscene recorded them): ` +
+        "loaded without verifying it",
+    );
   }
   const { meta, tensors } = model;
   const n = parts.nets;
@@ -129,9 +152,19 @@ export async function loadCheckpoint(
   } finally {
     disposeAll(opt.tensors);
   }
-  const st = JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
+  const stateFile = join(dir, "state.json");
+  const st =
+    openSealed<SavedState>(await Deno.readTextFile(stateFile), stateFile, "retrain or restore it")
+      .value;
+  const replay = await Deno.readFile(join(dir, "replay.bin"));
+  checkDigest(
+    replay,
+    st.files?.["replay.bin"],
+    join(dir, "replay.bin"),
+    "retrain or restore it",
+  );
   return {
-    buffer: ReplayBuffer.fromBytes(await Deno.readFile(join(dir, "replay.bin"))),
+    buffer: ReplayBuffer.fromBytes(replay),
     trainRng: st.trainRng as RngState,
     epsilonSteps: st.epsilonSteps,
     trainSlots: st.trainSlots,
@@ -192,8 +225,10 @@ export async function resolveCheckpoint(dir: string): Promise<string> {
   if (await exists(join(dir, "model.json"))) return dir;
   if (await exists(join(dir, "best", "model.json"))) return join(dir, "best");
   if (await exists(join(dir, "latest.json"))) {
-    const latest = JSON.parse(await Deno.readTextFile(join(dir, "latest.json")));
-    return join(dir, latest.dir);
+    const file = join(dir, "latest.json");
+    const latest =
+      openSealed(await Deno.readTextFile(file), file, "resume from an earlier copy").value;
+    return join(dir, String(latest.dir));
   }
   return dir;
 }

@@ -18,6 +18,7 @@
 import { join } from "node:path";
 import { UserError } from "../../../engine/errors.ts";
 import { writeFileAtomic } from "../../../engine/output/atomic.ts";
+import { openSealed, sealJson } from "../../../engine/output/integrity.ts";
 import type { LoadedScenario } from "../../../engine/scenario/load.ts";
 import { VERSION } from "../../../engine/version.ts";
 import { compileWorld } from "../../../engine/world.ts";
@@ -28,7 +29,7 @@ import { preflight } from "../../../host/preflight.ts";
 import { progressBar } from "../../util/progress.ts";
 import type { PolicyRegistry } from "../../../host/registry.ts";
 import { resolvePolicies } from "../../../host/resolve.ts";
-import { train } from "../../train.ts";
+import { parseLogLine, readLatest, train } from "../../train.ts";
 import { type Cell, CELL_FORMAT, type Expansion } from "../plan/expand.ts";
 import { evalMetrics, type LogLine, perEpisode, trainCurves } from "../plan/metrics.ts";
 import { cellScenario } from "../plan/scenario.ts";
@@ -64,7 +65,7 @@ export function cellJson(
   const file = "error" in m
     ? { ...head, error: m.error, ...id, metrics: {} }
     : { ...head, ...id, ...m };
-  return JSON.stringify({ ...file, version }, null, 2) + "\n";
+  return sealJson({ ...file, version });
 }
 
 /** Runs `cell` and writes its result file; returns whether it succeeded. */
@@ -110,9 +111,11 @@ async function trainedWeights(out: string, hash: string): Promise<string> {
     if ((await Deno.stat(best)).isDirectory) return best;
   } catch { /* no validation: the last checkpoint */ }
   try {
-    const latest = JSON.parse(await Deno.readTextFile(join(dir, "latest.json")));
-    return join(dir, latest.dir);
-  } catch {
+    const latest = await readLatest(dir);
+    if (latest) return join(dir, latest.dir);
+    throw new Deno.errors.NotFound(join(dir, "latest.json"));
+  } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(
       `the train cell ${hash} left no weights in ${dir}; delete ${
         cellPaths(out, hash).cell
@@ -178,7 +181,7 @@ async function trainCell(
     await Deno.remove(join(dir, "checkpoints"), { recursive: true }).catch(() => {});
   }
   const text = await Deno.readTextFile(join(dir, "train.jsonl"));
-  const lines: LogLine[] = text.split("\n").filter((l) => l).map((l) => JSON.parse(l));
+  const lines: LogLine[] = text.split("\n").filter((l) => l).map((l) => parseLogLine(l, dir));
   const { curves, validation, metrics } = trainCurves(lines, loaded.scenario.dnn.models);
   const pre =
     (lines.find((l) => (l.type as string) === "pretrain") as { pretrain?: Record<string, number> })
@@ -204,4 +207,12 @@ async function expertCell(
       console.error(`expert episode ${done}/${episodes}: mean TCT ${meanDelayS} s`),
   });
   return { metrics: { mean_delay_s: data.header.meanDelayS, episodes: data.header.episodes } };
+}
+
+/** What to do about a damaged file of an experiment folder. */
+export const CELL_REMEDY = "delete it and run the experiment again to recompute it";
+
+/** Reads a sealed file of an experiment folder (cell, manifest, experiment.json); checks its seal. */
+export async function readSealed<T extends Record<string, unknown>>(file: string): Promise<T> {
+  return openSealed<T>(await Deno.readTextFile(file), file, CELL_REMEDY).value;
 }

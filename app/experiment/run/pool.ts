@@ -11,23 +11,25 @@
  * @module
  */
 import { writeFileAtomic } from "../../../engine/output/atomic.ts";
-import { cellJson, cellPaths } from "./cell.ts";
+import { cellJson, cellPaths, readSealed } from "./cell.ts";
 import type { Cell } from "../plan/expand.ts";
 
 /** The first line of each attempt in a cell's log. */
 export const ATTEMPT_HEADER = "== vecscene experiment cell";
 
-/** The status of a cell file, if there is a readable one. */
+/** The status of a cell file, if there is one; a damaged one is a user error naming it. */
 export async function cellStatus(
   out: string,
   hash: string,
 ): Promise<"done" | "failed" | undefined> {
+  let cell;
   try {
-    const status = JSON.parse(await Deno.readTextFile(cellPaths(out, hash).cell)).status;
-    return status === "done" || status === "failed" ? status : undefined;
-  } catch {
-    return undefined;
+    cell = await readSealed(cellPaths(out, hash).cell);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
   }
+  return cell.status === "done" || cell.status === "failed" ? cell.status : undefined;
 }
 
 /** A cell finished (or given up) by the pool. */

@@ -17,16 +17,18 @@
  */
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { quote, UserError } from "../../../engine/errors.ts";
+import { cannotWrite, quote, UserError } from "../../../engine/errors.ts";
 import { writeFileAtomic } from "../../../engine/output/atomic.ts";
+import { sealJson } from "../../../engine/output/integrity.ts";
 import { VERSION } from "../../../engine/version.ts";
 import { defaultRegistry, type PolicyRegistry } from "../../../host/registry.ts";
-import { runCell } from "./cell.ts";
+import { readSealed, runCell } from "./cell.ts";
 import { type Cell, entryOf, expand, type Expansion } from "../plan/expand.ts";
 import { loadExperiment } from "../plan/load.ts";
 import { cellStatus, describeCell, runPool } from "./pool.ts";
 import { cellsBar, type Counts, duration } from "../../util/progress.ts";
 import { assignShards, type Shard } from "./shard.ts";
+import { lockFolder } from "../../util/lock.ts";
 
 /** Options of {@linkcode runExperiment} (the flags of `experiment`). */
 export interface ExperimentOptions {
@@ -133,8 +135,9 @@ async function checkOut(out: string, x: Expansion): Promise<void> {
   if (entries.length === 0) return;
   let before: { name?: string; profile?: string | null };
   try {
-    before = JSON.parse(await Deno.readTextFile(join(out, "experiment.json")));
-  } catch {
+    before = await readSealed(join(out, "experiment.json"));
+  } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(
       `--out ${out}: the folder holds files that are not an experiment's results ` +
         `(${entries.slice(0, 3).map((n) => quote(n)).join(", ")}); choose another folder`,
@@ -177,9 +180,42 @@ export interface RunSummary extends Counts {
 /** Runs this shard's cells that are not done; see the module doc. */
 export async function runExperiment(file: string, o: ExperimentOptions = {}): Promise<RunSummary> {
   const p = await plan(file, o);
+  const lock = await lockFolder(p.out, shardLock(p.shard));
+  try {
+    return await runPlan(file, p, o);
+  } catch (e) {
+    const disk = cannotWrite(e);
+    if (disk) {
+      throw new UserError(
+        `${disk}; the finished cells of ${p.out} are kept: free the space or fix the folder, ` +
+          "then run the same command to resume",
+      );
+    }
+    throw e;
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * The lock of a shard: shards of one array (same count) run side by side in
+ * one folder, their cells being disjoint; the same shard twice, or shards
+ * of different counts (whose cells overlap), are refused.
+ */
+export function shardLock(shard: Shard) {
+  return {
+    name: `shard-${shard.index}-of-${shard.count}`,
+    conflicts: (other: string) => {
+      const m = /^shard-(\d+)-of-(\d+)$/.exec(other);
+      return !m || Number(m[2]) !== shard.count || Number(m[1]) === shard.index;
+    },
+  };
+}
+
+async function runPlan(file: string, p: Plan, o: ExperimentOptions): Promise<RunSummary> {
   await checkOut(p.out, p.x);
-  await writeFileAtomic(join(p.out, "experiment.json"), json(experimentJson(p.x)));
-  await writeFileAtomic(join(p.out, "manifest.json"), json({ cells: p.x.cells.map(entryOf) }));
+  await writeFileAtomic(join(p.out, "experiment.json"), sealJson(experimentJson(p.x)));
+  await writeFileAtomic(join(p.out, "manifest.json"), sealJson({ cells: p.x.cells.map(entryOf) }));
   const mine = p.cells.filter((c) => c.shard === p.shard.index);
   const done = new Set(p.cells.filter((c) => c.status === "done").map((c) => c.cell.hash));
   const todo = mine.filter((c) => c.status !== "done").map((c) => c.cell);
@@ -214,8 +250,8 @@ export async function runExperiment(file: string, o: ExperimentOptions = {}): Pr
   const failures: RunSummary["failures"] = [];
   for (const cell of todo) {
     if ((await cellStatus(p.out, cell.hash)) !== "failed") continue;
-    const text = await Deno.readTextFile(join(p.out, "cells", `${cell.hash}.json`));
-    failures.push({ cell, error: JSON.parse(text).error ?? "" });
+    const failed = await readSealed(join(p.out, "cells", `${cell.hash}.json`));
+    failures.push({ cell, error: String(failed.error ?? "") });
   }
   return {
     ...counts,
@@ -246,5 +282,3 @@ export async function runOneCell(
   console.error(describeCell(cell));
   return await runCell(x, cell, o.out, registry);
 }
-
-const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
