@@ -12,6 +12,7 @@ import { benchSandbox } from "./sandbox.ts";
 import { benchSoak } from "./soak.ts";
 import { benchExperiment } from "./experiment.ts";
 import { benchLearn } from "./learn.ts";
+import { benchIntegrity } from "./integrity.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -26,6 +27,7 @@ const SUITES: Suite[] = [
   ["sandbox.", benchSandbox],
   ["soak.", benchSoak],
   ["experiment.", benchExperiment],
+  ["integrity.", benchIntegrity],
   ["learn.", benchLearn],
 ];
 
