@@ -222,7 +222,11 @@ async function trainLocked(
       first: offset + done + 1,
       episodes: o.episodes - done,
       training: true,
-      hooks: { update: (stats) => stats.loss !== undefined && losses.push(stats.loss) },
+      hooks: {
+        update(stats) {
+          if (stats.loss !== undefined) losses.push(stats.loss);
+        },
+      },
       onEnv: (env) => queues = queueMeans(env),
       signal: o.signal,
       onEpisode: async (fig) => {

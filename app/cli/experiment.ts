@@ -8,7 +8,7 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
-import { integer } from "./flags.ts";
+import { checkPathFlag, integer } from "./flags.ts";
 import { describeCell } from "../experiment/run/pool.ts";
 import { duration } from "../util/progress.ts";
 import {
@@ -54,6 +54,8 @@ export function shardOf(flag: string | undefined): Shard | undefined {
 }
 
 export async function experimentCommand(file: string, f: ExperimentFlags): Promise<void> {
+  checkPathFlag("file", file);
+  checkPathFlag("--out", f.out);
   const o: ExperimentOptions = { profile: f.profile, out: f.out, jobs: f.jobs, quiet: f.quiet };
   o.shard = shardOf(f.shard);
   if (f.cell !== undefined) {

@@ -10,7 +10,8 @@ import { Command } from "@commander-js/extra-typings";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { recordExpert } from "../expert.ts";
 import { countBar } from "../util/progress.ts";
-import { collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
+import { POLICY_REF } from "../../engine/config/path.ts";
+import { checkPathFlag, collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
 import { stopOnSigint } from "../util/stop.ts";
 import { parseParamFlags } from "./train.ts";
 
@@ -38,6 +39,10 @@ export type ExpertFlags = ReturnType<ReturnType<typeof declare>["opts"]>;
 export const expertCli = () => declare().action(expertCommand);
 
 export async function expertCommand(file: string, f: ExpertFlags): Promise<void> {
+  checkPathFlag("file", file);
+  checkPathFlag("--out", f.out);
+  checkPathFlag("--plugin", f.plugin);
+  checkPathFlag("--policy", f.policy, POLICY_REF);
   const loaded = await loadScenario(file);
   const out = f.out ?? `out/expert/${loaded.scenario.name}-${f.policy}`;
   const stop = stopOnSigint("stopping after this episode (run again to complete the dataset)");

@@ -1,14 +1,15 @@
 /**
  * What the commands' flags share: whole-number parsers, repeatable flags,
- * the registry with `--plugin` modules. Each command declares its flags
- * once, in its own file, with commander's typed builder: the flags' type
- * is inferred from those declarations and flows into the use case's
- * options from there.
+ * the check of paths given as flags, the registry with `--plugin` modules.
+ * Each command declares its flags once, in its own file, with commander's
+ * typed builder: the flags' type is inferred from those declarations and
+ * flows into the use case's options from there.
  *
  * @module
  */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { quote } from "../../engine/errors.ts";
+import { pathFault } from "../../engine/config/path.ts";
+import { quote, UserError } from "../../engine/errors.ts";
 import { loadPlugin } from "../../host/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "../../host/registry.ts";
 
@@ -29,6 +30,24 @@ export const MAX_EPISODES = 10_000_000;
 
 /** A repeatable flag's values. */
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/**
+ * Refuses a path given as a flag or an argument (each of a repeatable one's
+ * values) that holds a NUL byte or a control character, before the command
+ * uses it: `--out "a\u0000b": a path must not contain a NUL byte (at
+ * character 2)`. `flag` names it as the user gave it (`--out`, `file`);
+ * `what` names the value (default `"a path"`).
+ */
+export function checkPathFlag(
+  flag: string,
+  value: string | readonly string[] | undefined,
+  what?: string,
+): void {
+  for (const v of typeof value === "string" ? [value] : value ?? []) {
+    const fault = pathFault(v, { what, fromFile: false });
+    if (fault !== undefined) throw new UserError(`${flag} ${quote(v)}: ${fault}`);
+  }
+}
 
 /** The built-in policies plus the `--plugin` modules. */
 export async function registryWith(plugins: string[] = [], trust = false): Promise<PolicyRegistry> {

@@ -10,6 +10,7 @@ import { BUILTIN_MODELS } from "../../engine/dnn/zoo.ts";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { ScenarioSchema } from "../../engine/scenario/schema.ts";
 import { buildTables } from "../../engine/world.ts";
+import { checkPathFlag } from "./flags.ts";
 
 /** The `models` command and its flags, declared once. */
 function declare() {
@@ -69,6 +70,7 @@ function text(t: DnnTable): string {
 }
 
 export async function modelsCommand(name: string | undefined, o: ModelsOptions): Promise<void> {
+  checkPathFlag("--scenario", o.scenario);
   const tables = await modelTables(name, o);
   if (o.json) {
     const out = tables.map((t) => ({

@@ -5,7 +5,7 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { collect, registryWith } from "./flags.ts";
+import { checkPathFlag, collect, registryWith } from "./flags.ts";
 
 /** `policies`: its flags, declared once. */
 export const policiesCli = () =>
@@ -13,6 +13,7 @@ export const policiesCli = () =>
     .description("List the registered policies and their parameters")
     .option("--plugin <path>", "register a policy module (repeatable)", collect)
     .action(async (f) => {
+      checkPathFlag("--plugin", f.plugin);
       const r = await registryWith(f.plugin);
       for (const d of await r.all()) {
         console.log(`${d.id.padEnd(12)} ${d.description}`);

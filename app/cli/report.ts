@@ -8,6 +8,7 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
+import { checkPathFlag } from "./flags.ts";
 
 /** The `report` command and its flags, declared once. */
 function declare() {
@@ -30,6 +31,8 @@ export const reportCli = () => declare().action(reportCommand);
 
 /** Runs `report` on `dirs`; throws a `UserError` for a missing or foreign folder. */
 export async function reportCommand(dirs: string[], o: ReportCommandOptions = {}): Promise<void> {
+  checkPathFlag("dir", dirs);
+  checkPathFlag("--out", o.out);
   // Loaded on demand: Vega is needed by this command only.
   const { writeReport } = await import("../report/write.ts");
   const r = await writeReport(dirs, { out: o.out, png: o.png });

@@ -7,7 +7,8 @@ import { Command } from "@commander-js/extra-typings";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { comparisonTable, runScenario } from "../run.ts";
 import { pluginOptions } from "../../host/plugin.ts";
-import { collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
+import { POLICY_REF } from "../../engine/config/path.ts";
+import { checkPathFlag, collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
 
 /** The `run` command and its flags, declared once. */
 function declare() {
@@ -41,6 +42,11 @@ export type RunFlags = ReturnType<ReturnType<typeof declare>["opts"]>;
 export const runCli = () => declare().action(runCommand);
 
 export async function runCommand(file: string, f: RunFlags): Promise<void> {
+  checkPathFlag("file", file);
+  checkPathFlag("--out", f.out);
+  checkPathFlag("--plugin", f.plugin);
+  checkPathFlag("--checkpoint", f.checkpoint);
+  checkPathFlag("--policy", f.policy, POLICY_REF);
   const registry = await registryWith(f.plugin, f.trustPlugins);
   const loaded = await loadScenario(file);
   const outDir = f.out ?? loaded.scenario.output.dir ?? `out/${loaded.scenario.name}`;

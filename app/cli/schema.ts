@@ -8,6 +8,7 @@ import { UserError } from "../../engine/errors.ts";
 import { writeFileAtomic } from "../../engine/output/atomic.ts";
 import { scenarioJsonSchema } from "../../engine/scenario/schema.ts";
 import { experimentJsonSchema } from "../experiment/plan/schema.ts";
+import { checkPathFlag } from "./flags.ts";
 
 /** The JSON Schema text as committed. */
 export function schemaText(): string {
@@ -46,6 +47,8 @@ export const schemaCli = () =>
     )
     .option("--check", "exit 1 if a file is not up to date")
     .action(async (f) => {
+      checkPathFlag("--out", f.out);
+      checkPathFlag("--experiment-out", f.experimentOut);
       await schemaCommand(f);
       await schemaCommand({ out: f.experimentOut, check: f.check }, experimentSchemaText());
     });

@@ -10,7 +10,8 @@ import { Command } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
 import { countBar, progressBar } from "../util/progress.ts";
 import { stopOnSigint } from "../util/stop.ts";
-import { collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
+import { POLICY_REF } from "../../engine/config/path.ts";
+import { checkPathFlag, collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
 import { formatSeeds, trainSeeds } from "../seeds.ts";
 import { train } from "../train.ts";
 
@@ -83,6 +84,12 @@ function seedList(flag: string, text: string): number[] {
 }
 
 export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
+  checkPathFlag("file", file);
+  checkPathFlag("--out", f.out);
+  checkPathFlag("--plugin", f.plugin);
+  checkPathFlag("--pretrain", f.pretrain);
+  checkPathFlag("--policy", f.policy, POLICY_REF);
+  checkPathFlag("--compare", f.compare, POLICY_REF);
   const evalSeeds = f.evalSeeds === undefined ? undefined : seedList("--eval-seeds", f.evalSeeds);
   const seeds = f.seeds === undefined ? undefined : seedList("--seeds", f.seeds);
   if (seeds && f.seed !== undefined) throw new UserError("--seed and --seeds exclude each other");

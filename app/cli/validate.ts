@@ -12,7 +12,7 @@ import { compileWorld } from "../../engine/world.ts";
 import { pluginOptions } from "../../host/plugin.ts";
 import { preflight } from "../../host/preflight.ts";
 import type { PolicyRegistry } from "../../host/registry.ts";
-import { collect, registryWith } from "./flags.ts";
+import { checkPathFlag, collect, registryWith } from "./flags.ts";
 import { resolvePolicies } from "../../host/resolve.ts";
 
 /** `validate`: its flags, declared once. */
@@ -23,6 +23,8 @@ export const validateCli = () =>
     .option("--plugin <path>", "register a policy module (repeatable)", collect)
     .option("--trust-plugins", "create plugins in-process with the CLI's permissions")
     .action(async (files, f) => {
+      checkPathFlag("file", files);
+      checkPathFlag("--plugin", f.plugin);
       await validateCommand(files, await registryWith(f.plugin, f.trustPlugins), f);
     });
 

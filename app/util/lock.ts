@@ -78,7 +78,11 @@ export async function lockFolder(
 ): Promise<Lock> {
   const base = `${folder.replace(/\/+$/, "")}.lock`;
   const file = o.name ? join(base, o.name) : base;
-  await Deno.mkdir(dirname(file), { recursive: true });
+  try {
+    await Deno.mkdir(dirname(file), { recursive: true });
+  } catch (e) {
+    throw new UserError(`output ${folder}: cannot create its folder: ${(e as Error).message}`);
+  }
   const me: LockInfo = {
     pid: Deno.pid,
     host: hostName(),

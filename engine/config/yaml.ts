@@ -48,7 +48,11 @@ export interface ConfigYaml {
   value: unknown;
 }
 
-/** Reads at most {@linkcode MAX_CONFIG_BYTES} (plus one) bytes of `file`; throws `UserError`. */
+/**
+ * Reads at most {@linkcode MAX_CONFIG_BYTES} (plus one) bytes of `file`;
+ * throws `UserError`. Bytes that are not UTF-8 read as U+FFFD, the
+ * replacement character, which the path check (`path.ts`) refuses in a path.
+ */
 export async function readConfigText(file: string): Promise<string> {
   let f: Deno.FsFile;
   try {

@@ -130,7 +130,6 @@ export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
         `reads encoding ${ENCODING_VERSION} (engine/sim/encoding.ts): record it again`,
     );
   }
-  header.encoding = encoding;
   const want = lengths(header);
   const arrays = {} as Record<ArrayName, unknown>;
   let at = pad8(headEnd);
@@ -154,7 +153,7 @@ export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
       `${where}: content does not match its recorded SHA-256 (damaged or edited); record it again`,
     );
   }
-  return { header: rest, arrays: arrays as unknown as ExpertArrays, verified };
+  return { header: { ...rest, encoding }, arrays: arrays as unknown as ExpertArrays, verified };
 }
 
 /** Writes a dataset to `path` atomically. */

@@ -12,6 +12,7 @@
  * @module
  */
 import { z } from "zod";
+import { pathCheck, POLICY_REF } from "../config/path.ts";
 import { SumoMobilitySchema } from "../mobility/sumo/schema.ts";
 
 /** A number in (0, max]. */
@@ -32,8 +33,8 @@ const cpuGflops = () => between(1e-3, 1e7);
 const dim = (min: number) => int(min, 1e6);
 /** Names and labels. */
 const name = () => z.string().max(200);
-/** File paths. */
-const MAX_PATH = 4096;
+/** File paths: no NUL byte, control character or invalid UTF-8 (`config/path.ts`). */
+const path = () => z.string().max(4096).check(pathCheck());
 
 /** `[lo, hi]` with lo <= hi, or a single value meaning `[v, v]`. */
 const range = (lo: z.ZodNumber) =>
@@ -110,7 +111,7 @@ const MixSchema = z.union([
 ]);
 
 /** A registered policy id or a module path. */
-const policyUse = () => z.string().min(1).max(1000);
+const policyUse = () => z.string().min(1).max(1000).check(pathCheck(POLICY_REF));
 
 const PolicyRefSchema = z.union([
   policyUse(),
@@ -119,7 +120,7 @@ const PolicyRefSchema = z.union([
     label: name().regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'")
       .optional(),
     params: z.record(name(), z.unknown()).default({}),
-    checkpoint: z.string().max(MAX_PATH).optional(),
+    checkpoint: path().optional(),
   }),
 ]);
 
@@ -194,7 +195,7 @@ export const ScenarioSchema = z.strictObject({
     ),
   }).prefault({}),
   output: z.strictObject({
-    dir: z.string().max(MAX_PATH).optional().describe(
+    dir: path().optional().describe(
       "defaults to out/<name>, relative to the working directory",
     ),
   }).prefault({}),

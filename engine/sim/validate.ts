@@ -2,7 +2,11 @@
  * Every decision a policy returns is copied into the engine's own arrays
  * (each value read once, so a getter or a later write cannot change what
  * was checked) and checked against the engine's state, not the copy the
- * policy saw, before the engine applies it.
+ * policy saw, before the engine applies it. A decision is whole numbers:
+ * the copy is float64, so that a fraction (1.5, 1 + 1e-9) is refused, not
+ * truncated as it goes into the engine's int32 arrays. Only a source that
+ * can hold a fraction (a plain array, a float typed array) is looked at for
+ * one, so that an Int32Array decision costs nothing more.
  *
  * @module
  */
@@ -33,6 +37,7 @@ export class DecisionBuffer implements Decision {
     }
     const I = obs.cvCount;
     const raw = { partition: this.#rawPartition, target: this.#rawTarget };
+    let fractions = false;
     for (const name of ["partition", "target"] as const) {
       const arr = (d as Partial<Record<string, unknown>>)[name] as ArrayLike<unknown> | undefined;
       if (!arr || typeof arr !== "object" || typeof arr.length !== "number") {
@@ -45,8 +50,10 @@ export class DecisionBuffer implements Decision {
       const bigint = arr instanceof BigInt64Array || arr instanceof BigUint64Array;
       if (ArrayBuffer.isView(arr) && !(arr instanceof DataView) && !bigint) {
         out.set(arr as unknown as ArrayLike<number>); // a typed array holds numbers: one native copy
+        fractions ||= !holdsIntegers(arr);
         continue;
       }
+      fractions = true;
       for (let i = 0; i < I; i++) {
         const x = arr[i];
         if (typeof x !== "number") {
@@ -57,12 +64,40 @@ export class DecisionBuffer implements Decision {
         out[i] = x;
       }
     }
-    const problem = decisionProblem(raw, obs);
+    const problem = decisionProblem(raw, obs) ??
+      (fractions ? fractionProblem(raw, obs) : undefined);
     if (problem) return problem;
     this.partition.set(raw.partition);
     this.target.set(raw.target);
     return undefined;
   }
+}
+
+/** Whether a typed array holds integers only. */
+function holdsIntegers(a: ArrayBufferView): boolean {
+  return a instanceof Int32Array || a instanceof Uint8Array || a instanceof Int16Array ||
+    a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint32Array ||
+    a instanceof Uint8ClampedArray;
+}
+
+/**
+ * The first value of an inactive CV that is not a whole number, or
+ * undefined: an inactive CV's values are free, but whole numbers all the
+ * same (the active CVs' were checked with their ranges).
+ */
+function fractionProblem(d: Decision, obs: Observation): string | undefined {
+  const active = obs.state.cvActive;
+  for (const name of ["partition", "target"] as const) {
+    const values = d[name];
+    for (let i = 0; i < obs.cvCount; i++) {
+      if (!active[i] && !Number.isInteger(values[i])) {
+        return `cv${i + 1} (inactive this slot) got ${name} ${
+          values[i]
+        }; it must be a whole number`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The first problem with the values of `d` in this slot (inactive CVs are free), or undefined. */

@@ -1,7 +1,9 @@
 /**
  * The message protocol between a sandboxed plugin's worker and the host:
  * one SharedArrayBuffer holding control words, the slot state (packed as
- * float64), the decision (int32), the per-CV delays and a JSON area for
+ * float64), the decision (float64, so that a value that is not a whole
+ * number crosses as it is and the engine's check refuses it: int32 storage
+ * would truncate 1.5 to 1), the per-CV delays and a JSON area for
  * everything else. The host writes a request, bumps REQ and blocks on DONE
  * with the decision time limit (`Atomics.wait`), so the policy contract
  * stays synchronous and a plugin over its limit can be stopped.
@@ -50,7 +52,7 @@ export function views(sab: SharedArrayBuffer, shape: Shape) {
   off += state.byteLength;
   const delay = new Float64Array(sab, off, shape.cvs);
   off += delay.byteLength;
-  const decision = new Int32Array(sab, off, 2 * shape.cvs);
+  const decision = new Float64Array(sab, off, 2 * shape.cvs);
   off += decision.byteLength;
   const json = new Uint8Array(sab, off, JSON_BYTES);
   return { ctrl, state, delay, decision, json };
@@ -58,7 +60,7 @@ export function views(sab: SharedArrayBuffer, shape: Shape) {
 
 /** The buffer's size in bytes. */
 export function bufferBytes(shape: Shape): number {
-  const bytes = C.WORDS * 4 + 8 * (stateLength(shape) + shape.cvs) + 4 * 2 * shape.cvs;
+  const bytes = C.WORDS * 4 + 8 * (stateLength(shape) + shape.cvs + 2 * shape.cvs);
   return Math.ceil((bytes + JSON_BYTES) / 8) * 8;
 }
 

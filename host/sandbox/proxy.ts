@@ -226,6 +226,7 @@ class SandboxedInstance implements PolicyInstance {
   readonly #worker: Worker;
   readonly #v: ReturnType<typeof views>;
   readonly #timeoutMs: number;
+  /** The decision as the worker wrote it (float64: a fraction reaches the engine's check). */
   readonly #decision: { partition: Float64Array; target: Float64Array };
   #seq = 0;
   #closed = false;

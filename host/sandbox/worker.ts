@@ -103,6 +103,7 @@ async function serve(init: Extract<Init, { mode: "create" }>): Promise<void> {
         const d = inst.decide(obs) as unknown as Record<string, ArrayLike<number>> | null;
         const I = init.shape.cvs;
         if (numbers(d?.partition, I) && numbers(d?.target, I)) {
+          // Float64 storage: each number crosses as it is (1.5 too), for the engine's check.
           for (let i = 0; i < I; i++) v.decision[i] = d!.partition[i];
           for (let i = 0; i < I; i++) v.decision[I + i] = d!.target[i];
         } else {

@@ -19,7 +19,7 @@ Deno.test("expert dataset: recorded slots round-trip through expert.bin", async 
   const loaded = await loadScenario(file);
   const data = await recordExpert(loaded, { policy: "greedy", episodes: 2, out });
   const back = await readExpert(join(out, EXPERT_FILE));
-  assert.deepEqual(back, data);
+  assert.deepEqual(back, { ...data, verified: true });
   const h = back.header;
   assert.equal(h.scenarioHash, scenarioHash(loaded));
   assert.deepEqual([h.episodes, h.slotsPerEpisode, h.agents, h.nodes, h.stateDim], [2, 6, 3, 3, 7]);

@@ -37,6 +37,11 @@ async function finiteOutputs(dir: string): Promise<void> {
 
 /** Runs one case and checks the outcome; returns its exit code. */
 async function check(what: string, scenario: string, extra: string[] = []): Promise<number> {
+  return (await checked(what, scenario, extra)).code;
+}
+
+/** Runs one case and checks the outcome; returns what the CLI printed. */
+async function checked(what: string, scenario: string, extra: string[] = []) {
   const out = join(await Deno.makeTempDir({ prefix: "vecscene-fuzz-out-" }), "r");
   const r = await cli(["run", scenario, "-e", "1", "-o", out, "-q", ...extra]);
   const context = `${what}\n--- stderr:\n${r.err}`;
@@ -54,7 +59,7 @@ async function check(what: string, scenario: string, extra: string[] = []): Prom
     assert.ok(LOCATED.some((p) => p.test(lines[0])), `not located: ${context}`);
     for (const l of lines) assert.ok(l.length <= 2000, `a message of ${l.length} characters`);
   }
-  return r.code;
+  return r;
 }
 
 /** The leaf paths of a YAML value. */
@@ -216,6 +221,57 @@ Deno.test("fuzz: mutations of the New York trace", async () => {
   }
 });
 
+/** What no path may hold: NUL, C0 and C1 controls, DEL, and bytes that are not UTF-8. */
+const PATH_JUNK: (string | number[])[] = [
+  "\0",
+  "\x01",
+  "\t",
+  "\x1b",
+  "\x7f",
+  "\u0085",
+  "\u009f",
+  [0xe2, 0x82], // a euro sign cut short
+  [0xff], // never UTF-8
+  [0x80], // a continuation byte alone
+  [0xc0, 0xaf], // an overlong "/"
+  [0xed, 0xa0, 0x80], // a UTF-16 surrogate
+];
+
+Deno.test("fuzz: paths with NUL bytes, control characters and bytes that are not UTF-8", async () => {
+  const rng = Rng.stream(20261201, "fuzz-paths");
+  const text = await Deno.readTextFile(join(dir, "nyc.yaml"));
+  // The path-valued keys of the scenario (policy entries are ids or module paths).
+  const values = [
+    ...text.matchAll(
+      /(?:\b(?:net|trace|osm|checkpoint|dir|use): |routes: \[|^ {2}- )([^\s#,{}\]]+)/dgm,
+    ),
+  ].map((m) => m.indices![1]!);
+  assert.ok(values.length >= 12, `${values.length} path values`);
+  const enc = new TextEncoder();
+  // Every path value, each with three kinds of junk in turn, at seeded places inside it.
+  for (let k = 0; k < 3 * values.length; k++) {
+    const [start, end] = values[k % values.length];
+    // Inside the value: YAML drops a tab at either end of a plain scalar.
+    const at = start + 1 + rng.int(end - start - 1);
+    const junk = PATH_JUNK[k % PATH_JUNK.length];
+    const bytes = new Uint8Array([
+      ...enc.encode(text.slice(0, at)),
+      ...(typeof junk === "string" ? enc.encode(junk) : junk),
+      ...enc.encode(text.slice(at)),
+    ]);
+    const file = join(dir, `p${k}-nyc.yaml`);
+    await Deno.writeFile(file, bytes);
+    const what = `${JSON.stringify(junk)} in ${JSON.stringify(text.slice(start, end))} at ${at}`;
+    const r = await checked(what, file);
+    assert.equal(r.code, 2, what);
+    assert.match(
+      r.err,
+      /^[^\n]+:\d+:\d+: \S+: (a path|a policy id or module path) must not contain (a NUL byte|a control character|invalid UTF-8)/,
+      what,
+    );
+  }
+});
+
 Deno.test("fuzz: extreme parameters", async () => {
   const cases = [
     "lyapunov: { V: 0 }",
@@ -251,6 +307,8 @@ Deno.test("fuzz: faulty plugins", async () => {
     "return JSON.parse('{');",
     "while (true) { /* forever */ }",
     "return { partition: new BigInt64Array(obs.cvCount), target: new BigInt64Array(obs.cvCount) };",
+    "return { partition: Array(obs.cvCount).fill(1.5), target: Array(obs.cvCount).fill(0) };",
+    "return { partition: new Float64Array(obs.cvCount).fill(1 + 1e-9), target: new Int32Array(obs.cvCount) };",
   ];
   for (const [k, body] of behaviours.entries()) {
     const file = join(dir, `faulty${k}.ts`);

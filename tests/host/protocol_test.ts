@@ -18,3 +18,12 @@ Deno.test("sandbox protocol: a packed state unpacks to every field of the engine
     assert.ok(s.cvSpeedMps.every((x) => x > 0) && s.svSpeedMps.every((x) => x > 0), file);
   }
 });
+
+Deno.test("sandbox protocol: a decision crosses as it is, fractions and all (the engine refuses them)", () => {
+  const shape = { cvs: 3, svs: 2, types: 3 };
+  const sab = new SharedArrayBuffer(bufferBytes(shape));
+  const sent = [1.5, 1 + 1e-9, 12, 0.5, Number.NaN, 2 ** 40];
+  views(sab, shape).decision.set(sent);
+  // The host's views of the same buffer read back exactly what the worker wrote.
+  assert.deepEqual([...views(sab, shape).decision], sent);
+});

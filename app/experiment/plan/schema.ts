@@ -9,12 +9,13 @@
  * @module
  */
 import { z } from "zod";
+import { pathCheck, POLICY_REF } from "../../../engine/config/path.ts";
 
 /** Names, labels and ids. */
 const NAME = /^[A-Za-z0-9._-]+$/;
 const name = () => z.string().min(1).max(200).regex(NAME, "use letters, digits, '.', '_' or '-'");
-/** File paths. */
-const path = () => z.string().min(1).max(4096);
+/** File paths: no NUL byte, control character or invalid UTF-8 (`engine/config/path.ts`). */
+const path = () => z.string().min(1).max(4096).check(pathCheck());
 /** A dotted key: `vehicles.clients.count`, or `policy.<label>.<param>` for a policy's parameter. */
 const dotted = () =>
   z.string().max(500).regex(
@@ -66,7 +67,7 @@ export const TRAIN_DEFAULTS = {
 };
 
 /** A registered policy id or a module path (relative to the experiment file). */
-const policyUse = () => z.string().min(1).max(1000);
+const policyUse = () => z.string().min(1).max(1000).check(pathCheck(POLICY_REF));
 
 const PolicyObjectSchema = z.strictObject({
   use: policyUse().describe("a registered policy id or a module path (.ts/.js)"),

@@ -11,9 +11,11 @@
  * @module
  */
 import { z } from "zod";
+import { pathCheck } from "../../config/path.ts";
 import { quote } from "../../errors.ts";
 
-const path = () => z.string().min(1).max(4096);
+/** A file path: no NUL byte, control character or invalid UTF-8 (`config/path.ts`). */
+const path = () => z.string().min(1).max(4096).check(pathCheck());
 /** A SUMO id (vehicle, type, edge). */
 const id = () => z.string().min(1).max(1000);
 /** Network coordinates and road positions (m). */
