@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { cannotWrite, UserError } from "../engine/errors.ts";
+import { UserError } from "../engine/errors.ts";
 import {
   concatExpert,
   EXPERT_FILE,
@@ -33,7 +33,7 @@ import { evaluate } from "../host/evaluate.ts";
 import { pluginOptions } from "../host/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
 import { resolveOne } from "../host/resolve.ts";
-import { lockFolder } from "./util/lock.ts";
+import { writing } from "./util/lock.ts";
 
 /** Options of {@linkcode recordExpert} (the flags of `expert`). */
 export interface ExpertOptions {
@@ -62,20 +62,11 @@ export async function recordExpert(
   loaded: LoadedScenario,
   o: ExpertOptions,
 ): Promise<ExpertData> {
-  const lock = await lockFolder(o.out);
-  try {
-    return await recordLocked(loaded, o);
-  } catch (e) {
-    const disk = cannotWrite(e);
-    if (disk) {
-      throw new UserError(
-        `${disk}; ${o.out} keeps the episodes written so far: free the space or fix the folder, then run the same command to complete it`,
-      );
-    }
-    throw e;
-  } finally {
-    await lock.release();
-  }
+  return await writing(
+    o.out,
+    `${o.out} keeps the episodes written so far: free the space or fix the folder, then run the same command to complete it`,
+    () => recordLocked(loaded, o),
+  );
 }
 
 async function recordLocked(

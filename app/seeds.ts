@@ -12,7 +12,6 @@
  * @module
  */
 import { join } from "node:path";
-import { cannotWrite, UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
 import type { Aggregates } from "../engine/output/recorder.ts";
@@ -24,7 +23,7 @@ import { resolveOne } from "../host/resolve.ts";
 import { runScenario } from "./run.ts";
 import { type MeanCi, meanCi95 } from "./util/stats.ts";
 import { train, type TrainOptions } from "./train.ts";
-import { lockFolder } from "./util/lock.ts";
+import { writing } from "./util/lock.ts";
 
 /** Options of {@linkcode trainSeeds}: those of `train` plus the seeds and the test. */
 export interface SeedsOptions extends Omit<TrainOptions, "seed" | "out"> {
@@ -54,20 +53,11 @@ export async function trainSeeds(
   scenario: string | LoadedScenario,
   o: SeedsOptions,
 ): Promise<SeedsSummary> {
-  const lock = await lockFolder(o.out);
-  try {
-    return await seedsLocked(scenario, o);
-  } catch (e) {
-    const disk = cannotWrite(e);
-    if (disk) {
-      throw new UserError(
-        `${disk}; ${o.out} keeps every seed's last complete checkpoint: free the space or fix the folder, then run the same command to continue`,
-      );
-    }
-    throw e;
-  } finally {
-    await lock.release();
-  }
+  return await writing(
+    o.out,
+    `${o.out} keeps every seed's last complete checkpoint: free the space or fix the folder, then run the same command to continue`,
+    () => seedsLocked(scenario, o),
+  );
 }
 
 async function seedsLocked(

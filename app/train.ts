@@ -31,7 +31,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { cannotWrite, UserError } from "../engine/errors.ts";
+import { UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { openSealed, sealJson } from "../engine/output/integrity.ts";
 import { EXPERT_FILE, type ExpertData, readExpert } from "../engine/output/expert.ts";
@@ -44,7 +44,7 @@ import { instantiate, type Player } from "../host/player.ts";
 import { pluginOptions } from "../host/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
 import { resolveOne } from "../host/resolve.ts";
-import { lockFolder } from "./util/lock.ts";
+import { writing } from "./util/lock.ts";
 
 /** Options of {@linkcode train} (the CLI flags of `train`). */
 export interface TrainOptions {
@@ -109,20 +109,11 @@ export async function train(
   scenario: string | LoadedScenario,
   o: TrainOptions,
 ): Promise<TrainProgress | undefined> {
-  const lock = await lockFolder(o.out);
-  try {
-    return await trainLocked(scenario, o);
-  } catch (e) {
-    const disk = cannotWrite(e);
-    if (disk) {
-      throw new UserError(
-        `${disk}; ${o.out} keeps its last complete checkpoint: free the space or fix the folder, then continue with --resume`,
-      );
-    }
-    throw e;
-  } finally {
-    await lock.release();
-  }
+  return await writing(
+    o.out,
+    `${o.out} keeps its last complete checkpoint: free the space or fix the folder, then continue with --resume`,
+    () => trainLocked(scenario, o),
+  );
 }
 
 async function trainLocked(

@@ -13,7 +13,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { UserError } from "../../engine/errors.ts";
+import { cannotWrite, UserError } from "../../engine/errors.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -155,15 +155,23 @@ async function checkOverlap(
   }
 }
 
-/** Runs `fn` holding the lock of `folder`. */
-export async function withLock<T>(
+/**
+ * Runs `fn` as the one writer of `folder`: holding its lock, and with a
+ * full disk or a read-only folder (engine/errors.ts `cannotWrite`) turned
+ * into one user error that ends with `remedy` (what is kept, how to go on).
+ */
+export async function writing<T>(
   folder: string,
+  remedy: string,
   fn: () => Promise<T>,
   o: { name?: string; conflicts?: (other: string) => boolean } = {},
 ): Promise<T> {
   const lock = await lockFolder(folder, o);
   try {
     return await fn();
+  } catch (e) {
+    const disk = cannotWrite(e);
+    throw disk ? new UserError(`${disk}; ${remedy}`) : e;
   } finally {
     await lock.release();
   }

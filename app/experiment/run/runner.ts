@@ -17,7 +17,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cannotWrite, quote, UserError } from "../../../engine/errors.ts";
+import { quote, UserError } from "../../../engine/errors.ts";
 import { writeFileAtomic } from "../../../engine/output/atomic.ts";
 import { sealJson } from "../../../engine/output/integrity.ts";
 import { VERSION } from "../../../engine/version.ts";
@@ -28,7 +28,7 @@ import { loadExperiment } from "../plan/load.ts";
 import { cellStatus, describeCell, runPool } from "./pool.ts";
 import { cellsBar, type Counts, duration } from "../../util/progress.ts";
 import { assignShards, type Shard } from "./shard.ts";
-import { lockFolder } from "../../util/lock.ts";
+import { writing } from "../../util/lock.ts";
 
 /** Options of {@linkcode runExperiment} (the flags of `experiment`). */
 export interface ExperimentOptions {
@@ -180,21 +180,13 @@ export interface RunSummary extends Counts {
 /** Runs this shard's cells that are not done; see the module doc. */
 export async function runExperiment(file: string, o: ExperimentOptions = {}): Promise<RunSummary> {
   const p = await plan(file, o);
-  const lock = await lockFolder(p.out, shardLock(p.shard));
-  try {
-    return await runPlan(file, p, o);
-  } catch (e) {
-    const disk = cannotWrite(e);
-    if (disk) {
-      throw new UserError(
-        `${disk}; the finished cells of ${p.out} are kept: free the space or fix the folder, ` +
-          "then run the same command to resume",
-      );
-    }
-    throw e;
-  } finally {
-    await lock.release();
-  }
+  return await writing(
+    p.out,
+    `the finished cells of ${p.out} are kept: free the space or fix the folder, then run the ` +
+      "same command to resume",
+    () => runPlan(file, p, o),
+    shardLock(p.shard),
+  );
 }
 
 /**
