@@ -326,7 +326,7 @@ Deno.test("fuzz: faulty plugins", async () => {
     );
     assert.equal(await check(body, scenario), 2, body);
   }
-  // Hostile plugins: each refused by its sandbox (tests/app/sandbox_test.ts checks the messages).
+  // Hostile plugins: each refused by its sandbox (tests/host/sandbox_test.ts checks the messages).
   for (const attack of ["write", "read", "env", "run", "ffi"]) {
     const scenario = join(dir, `hostile-${attack}.yaml`);
     await Deno.writeTextFile(
