@@ -1,13 +1,15 @@
 /**
  * What `run` and `validate` check before any policy runs, so that a
  * problem is reported at the scenario key that causes it: a learning policy
- * without a checkpoint, a checkpoint folder that does not exist, and (for
+ * without a checkpoint, a checkpoint folder that does not exist or holds a
+ * damaged file (every sealed file in it checked), and (for
  * `validate`) every policy's creation with its checkpoint loaded, which
  * checks a plugin's params and permissions and a checkpoint's shapes.
  *
  * @module
  */
 import { type Problem, UserError } from "../engine/errors.ts";
+import { verifyFolder } from "../engine/output/integrity.ts";
 import type { World } from "../engine/world.ts";
 import { instantiate } from "./player.ts";
 import type { PluginOptions } from "./plugin.ts";
@@ -60,6 +62,14 @@ export async function preflight(
         ...at,
         message: `checkpoint of policy "${p.label}": no such folder (looked for ${checkpoint})`,
       });
+      continue;
+    }
+    // Every sealed file of the checkpoint folder, checked before anything runs.
+    try {
+      if (checkpoint) await verifyFolder(checkpoint, "retrain or restore it");
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      problems.push(...placed(e, at));
       continue;
     }
     if (!o.create) continue;

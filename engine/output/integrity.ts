@@ -85,3 +85,35 @@ export function checkDigest(
 export function damaged(where: string, what: string, remedy: string): UserError {
   return new UserError(`${where}: ${what}; ${remedy}`);
 }
+
+/**
+ * Checks every sealed JSON file of `dir` and of its folders down to
+ * `depth` levels, and the digests of the files they record; a file that is
+ * not sealed JSON is left to its reader. Returns how many seals were
+ * checked; throws a `UserError` naming the first damaged file.
+ */
+export async function verifyFolder(dir: string, remedy: string, depth = 3): Promise<number> {
+  let checked = 0;
+  const entries: Deno.DirEntry[] = [];
+  for await (const e of Deno.readDir(dir)) entries.push(e);
+  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory && depth > 1) checked += await verifyFolder(path, remedy, depth - 1);
+    if (!e.isFile || !e.name.endsWith(".json")) continue;
+    const text = await Deno.readTextFile(path);
+    let sealed = false;
+    try {
+      sealed = typeof JSON.parse(text)?.sha256 === "string";
+    } catch {
+      continue; // not JSON: its own reader says what is wrong
+    }
+    if (!sealed) continue;
+    const { value } = openSealed(text, path, remedy);
+    for (const [name, digest] of Object.entries((value.files ?? {}) as Record<string, unknown>)) {
+      checkDigest(await Deno.readFile(`${dir}/${name}`), digest, `${dir}/${name}`, remedy);
+    }
+    checked++;
+  }
+  return checked;
+}
