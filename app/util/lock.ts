@@ -98,14 +98,12 @@ export async function lockFolder(
         await Deno.link(tmp, file);
         break;
       } catch (e) {
-        if (!(e instanceof Deno.errors.AlreadyExists) || attempt > 0) {
-          throw holdError(e, folder, file);
-        }
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
       }
       const other = readLock(file);
-      if (!other || other.host !== me.host || running(other.pid)) {
-        throw other ? held(folder, other) : holdError(undefined, folder, file);
-      }
+      if (!other) throw unreadable(folder, file);
+      // Held by a live process, by another host, or retaken by another taker of a stale lock.
+      if (attempt > 0 || other.host !== me.host || running(other.pid)) throw held(folder, other);
       // A stale lock: move it aside (only one taker can), then take it.
       try {
         await Deno.rename(file, `${file}.stale.${Deno.pid}`);
@@ -186,12 +184,9 @@ function held(folder: string, other: LockInfo): UserError {
   );
 }
 
-function holdError(e: unknown, folder: string, file: string): unknown {
-  if (e === undefined) {
-    return new UserError(
-      `${folder} is being written by another process (its lock ${file} cannot be read); ` +
-        "choose another --out or wait",
-    );
-  }
-  return e;
+function unreadable(folder: string, file: string): UserError {
+  return new UserError(
+    `${folder} is being written by another process (its lock ${file} cannot be read); ` +
+      "choose another --out or wait",
+  );
 }
