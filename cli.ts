@@ -1,7 +1,7 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-env
 /**
  * The vecscene command line: `run`, `train`, `validate`, `models`,
- * `policies`, `experiment`, `report` and `schema`. User errors print
+ * `policies`, `experiment`, `report`, `schema` and `serve`. User errors print
  * `file:line:col: message` and exit with code 2.
  *
  * @module
@@ -16,6 +16,7 @@ import { policiesCli } from "./app/cli/policies.ts";
 import { reportCli } from "./app/cli/report.ts";
 import { runCli } from "./app/cli/run.ts";
 import { schemaCli } from "./app/cli/schema.ts";
+import { serveCli } from "./app/cli/serve.ts";
 import { trainCli } from "./app/cli/train.ts";
 import { validateCli } from "./app/cli/validate.ts";
 
@@ -39,6 +40,7 @@ export function program(): Command {
     experimentCli(),
     reportCli(),
     schemaCli(),
+    serveCli(),
   ];
   for (const c of commands) cli.addCommand(c.copyInheritedSettings(cli));
   return cli;

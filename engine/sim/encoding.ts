@@ -72,18 +72,23 @@ export function encodingShape(info: ScenarioInfo): EncodingShape {
   };
 }
 
-/** Writes the local state s_i(t) of CV `i` (54) into `out` (length 2J + 1). */
-export function writeLocalState(
+/**
+ * Writes the local state s_i(t) of CV `i` (54) into `out` at `offset`
+ * (2J + 1 values; float32 for a Python client, float64 for the learners).
+ */
+export function writeLocalState<T extends Float64Array | Float32Array>(
   s: Readonly<SlotState>,
   i: number,
-  out: Float64Array,
-): Float64Array {
+  out: T,
+  offset = 0,
+): T {
   const S = s.svX.length;
-  out[0] = s.cvQueueGflop[i];
-  out[1] = s.rsuQueueGflop[s.cvType[i]];
-  for (let j = 0; j < S; j++) out[2 + j] = s.svQueueGflop[j];
-  out[2 + S] = s.cvRoadM[i];
-  for (let j = 0; j < S; j++) out[3 + S + j] = s.svRoadM[j];
+  const o = offset;
+  out[o] = s.cvQueueGflop[i];
+  out[o + 1] = s.rsuQueueGflop[s.cvType[i]];
+  for (let j = 0; j < S; j++) out[o + 2 + j] = s.svQueueGflop[j];
+  out[o + 2 + S] = s.cvRoadM[i];
+  for (let j = 0; j < S; j++) out[o + 3 + S + j] = s.svRoadM[j];
   return out;
 }
 
@@ -98,7 +103,10 @@ export function expandNodeMask(
   offset = 0,
 ): void {
   const J = nodeMask.length;
-  for (let a = 0; a < count; a++) out[offset + a] = nodeMask[a % J];
+  let a = 0; // partition by partition: node a mod J without a division per action
+  while (a < count) {
+    for (let j = 0; j < J && a < count; j++, a++) out[offset + a] = nodeMask[j];
+  }
 }
 
 /**

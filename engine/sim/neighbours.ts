@@ -1,10 +1,14 @@
 /**
  * A uniform-grid spatial index over service vehicles, so that finding the
  * SVs within the V2V range of every client costs O(I + S) per slot rather
- * than O(I * S).
+ * than O(I * S). A few SVs (up to {@linkcode LINEAR_MAX}) are scanned
+ * directly instead: nine cell look-ups cost more than checking them all.
  *
  * @module
  */
+
+/** Up to this many SVs, a query checks every SV rather than the grid's cells. */
+export const LINEAR_MAX = 16;
 
 /** SV neighbour lists within a fixed radius, rebuilt once per slot. */
 export class NeighbourIndex {
@@ -13,6 +17,8 @@ export class NeighbourIndex {
   #pool: number[][] = [];
   #x: ArrayLike<number> = [];
   #y: ArrayLike<number> = [];
+  #active: ArrayLike<number> | undefined;
+  #linear = true;
   readonly #out: number[] = [];
 
   constructor(radiusM: number) {
@@ -20,8 +26,12 @@ export class NeighbourIndex {
   }
 
   #key(cx: number, cy: number): number {
-    // Cells are addressed by a pair of 26-bit integers folded into one safe integer.
-    return (cx + 0x2000000) * 0x4000000 + (cy + 0x2000000);
+    // Cells near the origin (|c| < 2^13 cells) fold into a small integer, which a Map
+    // hashes fastest; farther ones into a safe integer above that range (26 bits each).
+    if (cx >= -0x2000 && cx < 0x2000 && cy >= -0x2000 && cy < 0x2000) {
+      return (cx + 0x2000) * 0x4000 + (cy + 0x2000);
+    }
+    return 0x10000000 + (cx + 0x2000000) * 0x4000000 + (cy + 0x2000000);
   }
 
   /** Indexes the SV positions of this slot; SVs with `active[s] = 0` are left out. */
@@ -33,6 +43,9 @@ export class NeighbourIndex {
     this.#cells.clear();
     this.#x = svX;
     this.#y = svY;
+    this.#active = active;
+    this.#linear = svX.length <= LINEAR_MAX;
+    if (this.#linear) return;
     const r = this.#radius;
     for (let s = 0; s < svX.length; s++) {
       if (active && !active[s]) continue;
@@ -54,6 +67,16 @@ export class NeighbourIndex {
     const r = this.#radius;
     const out = this.#out;
     out.length = 0;
+    if (this.#linear) {
+      const active = this.#active;
+      for (let s = 0; s < this.#x.length; s++) {
+        if (active && !active[s]) continue;
+        const dx = this.#x[s] - x;
+        const dy = this.#y[s] - y;
+        if (dx * dx + dy * dy <= r * r) out.push(s + 1);
+      }
+      return out; // ascending already
+    }
     const cx = Math.floor(x / r);
     const cy = Math.floor(y / r);
     for (let gx = cx - 1; gx <= cx + 1; gx++) {
@@ -67,6 +90,13 @@ export class NeighbourIndex {
         }
       }
     }
-    return out.sort((a, b) => a - b);
+    // Ascending by insertion: the lists are short, and a comparator sort costs more.
+    for (let k = 1; k < out.length; k++) {
+      const v = out[k];
+      let m = k - 1;
+      for (; m >= 0 && out[m] > v; m--) out[m + 1] = out[m];
+      out[m + 1] = v;
+    }
+    return out;
   }
 }

@@ -1,0 +1,27 @@
+/**
+ * `serve`: the engine behind the Python package. It reads request frames
+ * on stdin and writes replies on stdout (`app/serve.ts`); `import vecscene`
+ * starts it, nobody types it.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { UserError } from "../../engine/errors.ts";
+import { SyncFrameReader } from "../../host/python/frames.ts";
+import { serve } from "../serve.ts";
+
+/** `serve`, ready to add to the program. */
+export const serveCli = () =>
+  new Command("serve")
+    .description(
+      "Serve environments to the Python package over stdin/stdout (started by `import vecscene`)",
+    )
+    .action(async () => {
+      if (Deno.stdin.isTerminal()) {
+        throw new UserError(
+          "serve speaks binary frames on stdin and stdout: it is started by the Python " +
+            "package (python/, `import vecscene`), not typed",
+        );
+      }
+      await serve(new SyncFrameReader(Deno.stdin), Deno.stdout);
+    });
