@@ -13,6 +13,7 @@ import { benchSoak } from "./soak.ts";
 import { benchExperiment } from "./experiment.ts";
 import { benchLearn } from "./learn.ts";
 import { benchIntegrity } from "./integrity.ts";
+import { benchPython } from "./python.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -28,6 +29,7 @@ const SUITES: Suite[] = [
   ["soak.", benchSoak],
   ["experiment.", benchExperiment],
   ["integrity.", benchIntegrity],
+  ["python.", benchPython],
   ["learn.", benchLearn],
 ];
 

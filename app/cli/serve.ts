@@ -7,7 +7,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
-import { SyncFrameReader } from "../../host/python/frames.ts";
+import { FrameError, SyncFrameReader } from "../../host/python/frames.ts";
 import { serve } from "../serve.ts";
 
 /** `serve`, ready to add to the program. */
@@ -23,5 +23,10 @@ export const serveCli = () =>
             "package (python/, `import vecscene`), not typed",
         );
       }
-      await serve(new SyncFrameReader(Deno.stdin), Deno.stdout);
+      try {
+        await serve(new SyncFrameReader(Deno.stdin), Deno.stdout);
+      } catch (e) {
+        if (!(e instanceof FrameError)) throw e;
+        throw new UserError(`serve: ${e.message}; its input must be the Python package's frames`);
+      }
     });

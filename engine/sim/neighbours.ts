@@ -36,16 +36,16 @@ export class NeighbourIndex {
 
   /** Indexes the SV positions of this slot; SVs with `active[s] = 0` are left out. */
   rebuild(svX: ArrayLike<number>, svY: ArrayLike<number>, active?: ArrayLike<number>): void {
-    for (const list of this.#cells.values()) {
-      list.length = 0;
-      this.#pool.push(list);
-    }
-    this.#cells.clear();
     this.#x = svX;
     this.#y = svY;
     this.#active = active;
     this.#linear = svX.length <= LINEAR_MAX;
     if (this.#linear) return;
+    for (const list of this.#cells.values()) {
+      list.length = 0;
+      this.#pool.push(list);
+    }
+    this.#cells.clear();
     const r = this.#radius;
     for (let s = 0; s < svX.length; s++) {
       if (active && !active[s]) continue;

@@ -1,0 +1,86 @@
+/**
+ * vecscene from Python (`deno task bench --only python.`): the Python side
+ * (`bench/python_side.py`, run with the `.venv` interpreter or
+ * `VECSCENE_TEST_PYTHON`) steps the engine through the package, and this
+ * side measures, in the same run, the engine stepping alone in TypeScript
+ * (greedy, the `engine.slots_per_s` scenario) and the engine's own share of
+ * a 64-environment call (the server's step, in-process, no pipes). All on
+ * the `engine.slots_per_s` scenario: 7 CVs, 5 SVs, 30 slots.
+ *
+ * - `python.steps_per_s`: PettingZoo parallel env, random masked actions.
+ * - `python.vector64_slots_per_s`: env-slots per second at 64 envs per call;
+ *   `python.vector64_vs_engine`: its ratio to `python.engine_slots_per_s`.
+ * - `python.vector64_call_us` = write + wait + parse + the Python work
+ *   (sampling actions); `python.vector64_engine_us` is the server's step of
+ *   the 64 environments in-process; the rest of the wait is the transport
+ *   (the reply's write, the pipe, two process wake-ups).
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { open } from "../app/serve.ts";
+import { benchScenarioText, slotsPerSecond } from "./engine.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+function python(): string | undefined {
+  const given = Deno.env.get("VECSCENE_TEST_PYTHON");
+  if (given) return given;
+  try {
+    Deno.statSync(`${ROOT}.venv/bin/python`);
+    return `${ROOT}.venv/bin/python`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Microseconds of the server's step of `envs` environments, in-process. */
+async function serverStepUs(scenario: string, envs: number, minMs: number): Promise<number> {
+  const session = await open({ scenario, envs, autoreset: true });
+  session.reset({});
+  const body = new Uint8Array(4 * envs * session.spec.agents); // action 0: always feasible
+  for (let k = 0; k < 100; k++) session.step(body);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) (session.step(body), n++);
+  return ((performance.now() - t0) / n) * 1000;
+}
+
+export async function benchPython(): Promise<Record<string, number>> {
+  const dir = await Deno.makeTempDir({ prefix: "vecscene-bench-python-" });
+  try {
+    const scenario = `${dir}/bench.yaml`;
+    await Deno.writeTextFile(scenario, benchScenarioText(7, 5, "greedy"));
+    const engine = await slotsPerSecond(7, 5, "greedy", 3000);
+    const engineUs = await serverStepUs(scenario, 64, 2000);
+    const py = python();
+    if (!py) {
+      console.error("bench python.: no .venv (run .ci/run) and no VECSCENE_TEST_PYTHON: NaN");
+      return { "python.engine_slots_per_s": engine, "python.steps_per_s": NaN };
+    }
+    const out = await new Deno.Command(py, {
+      args: [`${ROOT}bench/python_side.py`, scenario, "3"],
+      env: { PYTHONPATH: `${ROOT}python` },
+      stderr: "inherit",
+    }).output();
+    if (out.code !== 0) throw new Error(`bench/python_side.py failed (exit ${out.code})`);
+    const p = JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number>;
+    const figures: Record<string, number> = {
+      "python.engine_slots_per_s": engine,
+      "python.steps_per_s": p.steps_per_s,
+      "python.roundtrip_us": p.roundtrip_us,
+      "python.vector64_slots_per_s": p.vector64_slots_per_s,
+      "python.vector64_vs_engine": p.vector64_slots_per_s / engine,
+      "python.vector64_call_us": p.vector64_call_us,
+      "python.vector64_engine_us": engineUs,
+      "python.vector64_write_us": p.vector64_write_us,
+      "python.vector64_wait_us": p.vector64_wait_us,
+      "python.vector64_transport_us": p.vector64_wait_us - engineUs,
+      "python.vector64_parse_us": p.vector64_parse_us,
+      "python.vector64_reply_bytes": p.vector64_reply_bytes,
+    };
+    return figures;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

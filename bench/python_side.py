@@ -1,0 +1,128 @@
+"""The Python side of `deno task bench --only python.` (bench/python.ts runs it).
+
+Prints one JSON object of figures:
+- steps_per_s: one PettingZoo parallel env of the highway scenario (7 CVs),
+  random masked actions chosen in Python, whole episodes with resets.
+- vector64_slots_per_s: 64 environments per call of the vector env, random
+  masked actions; env-slots per second.
+- per call of the vector env, in microseconds: the whole call, the request's
+  write, the wait for the reply (the engine's work, the reply's write and
+  the pipe), and turning the reply into numpy views; and the reply's bytes.
+- roundtrip_us: a one-environment step with no Python work around it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+
+import vecscene
+from vecscene._engine import STEP, Batch
+from vecscene._frames import read_frame, write_frame
+
+
+def random_masked(rng, mask, layers_of, nodes):
+    """A uniform feasible action per agent: the feasible set is partitions x feasible nodes (A10)."""
+    node_mask = mask[..., :nodes]
+    u = rng.random(mask.shape[:-1] + (2,))
+    partitions = layers_of + 1
+    phi = (u[..., 0] * partitions).astype(np.int64)
+    feasible = node_mask.cumsum(-1)
+    k = (u[..., 1] * feasible[..., -1]).astype(np.int64)
+    node = (feasible <= k[..., None]).sum(-1)
+    return phi * nodes + node
+
+
+def bench_single(scenario, seconds):
+    env = vecscene.parallel_env(scenario, seed=1)
+    spec = env.spec
+    layers = np.array(spec["layers"])
+    rng = np.random.default_rng(0)
+    agents = env.possible_agents
+    steps = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        obs, infos = env.reset()
+        while env.agents:
+            mask = np.stack([obs[a]["action_mask"] for a in agents])
+            layers_of = layers[env.batch.dnn[0]]
+            a = random_masked(rng, mask, layers_of, spec["nodes"])
+            obs, *_ = env.step(dict(zip(agents, a)))
+            steps += 1
+    rate = steps / (time.perf_counter() - t0)
+    env.close()
+    return rate
+
+
+def bench_vector(scenario, E, seconds):
+    v = vecscene.vector_env(scenario, E, seed=1)
+    spec = v.spec
+    layers = np.array(spec["layers"])
+    rng = np.random.default_rng(0)
+    obs, info = v.reset()
+    calls = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        a = random_masked(rng, obs["action_mask"], layers[v.batch.dnn], spec["nodes"])
+        obs, reward, term, trunc, info = v.step(a)
+        calls += 1
+    elapsed = time.perf_counter() - t0
+    # The parts of one call, with fixed feasible actions (partition 1 at the RSU).
+    eng = v._engine
+    a = np.zeros((E, spec["agents"]), np.int32)
+    parts = np.zeros(3)
+    n = 0
+    size = 0
+    t1 = time.perf_counter()
+    while time.perf_counter() - t1 < seconds / 2:
+        ta = time.perf_counter()
+        write_frame(eng._in, STEP, a.data)
+        tb = time.perf_counter()
+        _, body = read_frame(eng._out)
+        tc = time.perf_counter()
+        Batch(body)
+        td = time.perf_counter()
+        parts += (tb - ta, tc - tb, td - tc)
+        size = len(body)
+        n += 1
+    v.close()
+    per = parts / n * 1e6
+    return {
+        f"vector{E}_slots_per_s": E * calls / elapsed,
+        f"vector{E}_call_us": elapsed / calls * 1e6,
+        f"vector{E}_write_us": per[0],
+        f"vector{E}_wait_us": per[1],
+        f"vector{E}_parse_us": per[2],
+        f"vector{E}_reply_bytes": size + 8,
+    }
+
+
+def bench_roundtrip(scenario, seconds):
+    v = vecscene.vector_env(scenario, 1, seed=1)
+    v.reset()
+    eng = v._engine
+    a = np.zeros((1, v.spec["agents"]), np.int32)
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        eng.step(a)
+        n += 1
+    us = (time.perf_counter() - t0) / n * 1e6
+    v.close()
+    return us
+
+
+def main():
+    scenario = sys.argv[1]
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
+    out = {"steps_per_s": bench_single(scenario, seconds)}
+    out.update(bench_vector(scenario, 64, seconds))
+    out["roundtrip_us"] = bench_roundtrip(scenario, seconds / 2)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
