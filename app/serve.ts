@@ -16,16 +16,20 @@
  * - CLOSE: replies JSON {} and ends.
  *
  * A batch (all little-endian, every array 8-byte aligned in the body):
- * int32 meta[8] = envs E, agents I, state dim D, actions n, nodes J, flags
+ * int32 meta[12] = envs E, agents I, state dim D, actions n, nodes J, flags
  * (1 = every environment's episode ended with this step, 2 = final
- * observations follow), SVs S, DNN types K; float64 reward[E], objective[E],
- * delay[E, I] (s), cv queue[E, I], sv queue[E, S], rsu queue[E, K] (GFLOP);
- * int32 episode[E], slot[E], dnn[E, I], remapped[E]; float32 obs[E, I, D]
- * (the local states (54) by `engine/sim/encoding.ts`; the joint state (55)
- * is the same bytes as [E, I * D]); uint8 mask[E, I, n] (A10, zero past a
- * CV's own action count); with flag 2, float32 final obs[E, I, D], the
- * observation after the last slot, when auto-reset has already started the
- * next episode.
+ * observations follow), SVs S, DNN types K, changed mask rows R, 0, 0, 0;
+ * float64 reward[E], objective[E], delay[E, I] (s), cv queue[E, I], sv
+ * queue[E, S], rsu queue[E, K] (GFLOP); int32 episode[E], slot[E], dnn[E,
+ * I], remapped[E]; float32 obs[E, I, D] (the local states (54) by
+ * `engine/sim/encoding.ts`; the joint state (55) is the same bytes as [E,
+ * I * D]); with flag 2, float32 final obs[E, I, D], the observation after
+ * the last slot when auto-reset has already started the next episode; then
+ * int32 rows[R] and uint8 mask rows[R, n]: the action masks (A10, zero past
+ * a CV's own action count) of the rows (e I + i) whose node mask or DNN
+ * changed since the previous batch (every row after a reset). A mask row is
+ * the same until its CV's neighbours or DNN change, so most slots send few:
+ * the client keeps the mask and patches it.
  *
  * Errors reply ERROR, JSON `{kind, message}`, and leave every environment
  * as it was (a STEP with a bad action steps none).
@@ -73,6 +77,14 @@ export interface OpenRequest {
   seed?: number;
   /** Environments stepped per request (default 1). */
   envs?: number;
+  /**
+   * The global index of this server's first environment when several
+   * servers share one vector (default 0): environment e plays episodes
+   * `k + offset + e`, then every `stride`-th.
+   */
+  offset?: number;
+  /** The environments of the whole vector (default `envs`). */
+  stride?: number;
   /** Start the next episode as soon as one ends (vector environments). */
   autoreset?: boolean;
   /**
@@ -98,6 +110,8 @@ export interface Spec {
   name: string;
   seed: number;
   envs: number;
+  offset: number;
+  stride: number;
   agents: number;
   nodes: number;
   svs: number;
@@ -126,8 +140,6 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /** The reply buffer of one batch: frame header, then the body's typed views. */
 class Batch {
-  readonly bytes: Uint8Array;
-  readonly finalBytes: number;
   readonly meta: Int32Array;
   readonly reward: Float64Array;
   readonly objective: Float64Array;
@@ -140,21 +152,24 @@ class Batch {
   readonly dnn: Int32Array;
   readonly remapped: Int32Array;
   readonly obs: Float32Array;
-  readonly mask: Uint8Array;
+  /** The tail, assembled by `frame`: final observations, changed mask rows. */
   readonly finalObs: Float32Array;
+  readonly changedRows: Int32Array;
+  readonly rows: Uint8Array;
+  /** Mask rows written since the last frame. */
+  changed = 0;
+  readonly #buf: ArrayBuffer;
+  readonly #fixed: number;
+  readonly #n: number;
 
   constructor(E: number, I: number, D: number, n: number, J: number, S: number, K: number) {
-    const sizes = {
-      meta: 32,
-      f64: 8 * (E * (2 + 2 * I + S + K)),
-      i32: align8(4 * E * (3 + I)),
-      obs: align8(4 * E * I * D),
-      mask: align8(E * I * n),
-    };
-    const body = sizes.meta + sizes.f64 + sizes.i32 + sizes.obs + sizes.mask;
-    this.finalBytes = sizes.obs;
-    const buf = new ArrayBuffer(HEADER_BYTES + body + sizes.obs);
-    this.bytes = new Uint8Array(buf, 0, HEADER_BYTES + body);
+    const fixed = HEADER_BYTES + 48 + 8 * (E * (2 + 2 * I + S + K)) + align8(4 * E * (3 + I)) +
+      align8(4 * E * I * D);
+    const tail = align8(4 * E * I * D) + align8(4 * E * I) + align8(E * I * n);
+    const buf = new ArrayBuffer(fixed + tail);
+    this.#buf = buf;
+    this.#fixed = fixed;
+    this.#n = n;
     let off = HEADER_BYTES;
     const f64 = (len: number) => {
       const v = new Float64Array(buf, off, len);
@@ -166,7 +181,7 @@ class Batch {
       off += 4 * len;
       return v;
     };
-    this.meta = i32(8);
+    this.meta = i32(12);
     this.meta.set([E, I, D, n, J, 0, S, K]);
     this.reward = f64(E);
     this.objective = f64(E);
@@ -180,18 +195,36 @@ class Batch {
     this.remapped = i32(E);
     off = align8(off);
     this.obs = new Float32Array(buf, off, E * I * D);
-    off += sizes.obs;
-    this.mask = new Uint8Array(buf, off, E * I * n);
-    off += sizes.mask;
-    this.finalObs = new Float32Array(buf, off, E * I * D);
+    this.finalObs = new Float32Array(E * I * D);
+    this.changedRows = new Int32Array(E * I);
+    this.rows = new Uint8Array(E * I * n);
   }
 
-  /** The frame to send: the body, and the final observations when `final`. */
+  /** A mask row to send (row `r` = e I + i), written by `fill` into the tail. */
+  row(r: number): Uint8Array {
+    this.changedRows[this.changed] = r;
+    const at = this.changed++ * this.#n;
+    return this.rows.subarray(at, at + this.#n);
+  }
+
+  /** The frame to send: the fixed part, then the final observations when `final`, then the rows. */
   frame(final: boolean): Uint8Array {
-    const length = this.bytes.length - HEADER_BYTES + (final ? this.finalBytes : 0);
+    const bytes = new Uint8Array(this.#buf);
+    let off = this.#fixed;
+    if (final) {
+      bytes.set(new Uint8Array(this.finalObs.buffer), off);
+      off += align8(this.finalObs.byteLength);
+    }
+    const k = this.changed;
+    new Int32Array(this.#buf, off, k).set(this.changedRows.subarray(0, k));
+    off += align8(4 * k);
+    bytes.set(this.rows.subarray(0, k * this.#n), off);
+    off += align8(k * this.#n);
     this.meta[5] = (this.meta[5] & ~FLAG.FINAL) | (final ? FLAG.FINAL : 0);
-    writeHeader(this.bytes, REPLY.BATCH, length);
-    return new Uint8Array(this.bytes.buffer, 0, HEADER_BYTES + length);
+    this.meta[8] = k;
+    this.changed = 0;
+    writeHeader(bytes, REPLY.BATCH, off - HEADER_BYTES);
+    return bytes.subarray(0, off);
   }
 }
 
@@ -224,6 +257,8 @@ class Session {
       name: info.name,
       seed: info.seed,
       envs: E,
+      offset: o.offset ?? 0,
+      stride: o.stride ?? E,
       agents: I,
       nodes: J,
       svs: info.svCount,
@@ -250,7 +285,7 @@ class Session {
 
   #build(world: World): void {
     this.#envs = Array.from({ length: this.spec.envs }, () => new Env(world));
-    this.#next = this.#envs.map((_, e) => e + 1);
+    this.#next = this.#envs.map((_, e) => this.#first(1, e));
     this.spec.seed = world.info.seed;
   }
 
@@ -258,16 +293,16 @@ class Session {
     if (r.seed !== undefined && r.seed !== this.spec.seed) {
       this.#build(compileWorld(this.#loaded, r.seed));
     } else if (r.seed !== undefined) {
-      this.#next = this.#envs.map((_, e) => e + 1);
+      this.#next = this.#envs.map((_, e) => this.#first(1, e));
     }
-    if (r.episode !== undefined) this.#next = this.#envs.map((_, e) => r.episode! + e);
+    if (r.episode !== undefined) this.#next = this.#envs.map((_, e) => this.#first(r.episode!, e));
     const b = this.#batch;
     for (let e = 0; e < this.#envs.length; e++) {
       this.#start(e);
       b.reward[e] = b.objective[e] = 0;
       b.delay.fill(0, e * this.spec.agents, (e + 1) * this.spec.agents);
       b.remapped[e] = 0;
-      this.#write(e, b.obs);
+      this.#write(e, b.obs, true);
     }
     this.#live = true;
     b.meta[5] = 0;
@@ -276,7 +311,12 @@ class Session {
 
   #start(e: number): void {
     this.#envs[e].reset({ episode: this.#next[e] });
-    this.#next[e] += this.#envs.length;
+    this.#next[e] += this.spec.stride;
+  }
+
+  /** The first episode of environment e when the vector's first plays `episode`. */
+  #first(episode: number, e: number): number {
+    return episode + this.spec.offset + e;
   }
 
   step(body: Uint8Array): Uint8Array {
@@ -307,7 +347,7 @@ class Session {
         this.#write(e, b.finalObs);
         this.#start(e);
       }
-      this.#write(e, b.obs);
+      this.#write(e, b.obs, truncated && this.spec.autoreset);
     }
     b.meta[5] = truncated ? FLAG.TRUNCATED : 0;
     if (truncated && !this.spec.autoreset) this.#live = false;
@@ -327,7 +367,9 @@ class Session {
       const L = obs.table(i).L;
       const count = actionCount(L, J);
       const where = () =>
-        `${this.spec.envs > 1 ? `environment ${e}, ` : ""}cv_${i} (${obs.table(i).name}, ` +
+        `${this.spec.stride > 1 ? `environment ${this.spec.offset + e}, ` : ""}cv_${i} (${
+          obs.table(i).name
+        }, ` +
         `L = ${L}) in episode ${obs.episode}, slot ${obs.slot}`;
       if (!(a >= 0 && a < this.spec.actions)) {
         throw new RequestError(
@@ -361,24 +403,36 @@ class Session {
     return remapped;
   }
 
-  /** Writes environment e's observation (state, mask, queues, ids) into the batch. */
-  #write(e: number, obsOut: Float32Array): void {
-    const { agents: I, stateDim: D, actions: n, nodes: J } = this.spec;
+  /**
+   * Writes environment e's observation into the batch: local states (54)
+   * into `obsOut`; for the current observation also the queues, ids and the
+   * mask rows (A10) of the CVs whose node mask or DNN changed since the
+   * batch before (all of them when `all`).
+   */
+  #write(e: number, obsOut: Float32Array, all = false): void {
+    const { agents: I, stateDim: D, nodes: J } = this.spec;
     const b = this.#batch;
     const obs = this.#envs[e].observation;
     const s = obs.state;
+    const final = obsOut === b.finalObs;
     const mask = this.#nodeMask;
+    const sent = this.#nodeMasks[e];
     for (let i = 0; i < I; i++) {
       writeLocalState(s, i, obsOut, (e * I + i) * D);
-      if (obsOut === b.finalObs) continue;
+      if (final) continue;
+      obs.nodeMask(i, mask);
+      const r = e * I + i;
+      let same = !all && b.dnn[r] === s.cvType[i];
+      for (let j = 0; same && j < J; j++) same = sent[i * J + j] === mask[j];
+      if (same) continue;
+      sent.set(mask, i * J);
+      b.dnn[r] = s.cvType[i];
+      const row = b.row(r);
       const count = actionCount(obs.table(i).L, J);
-      const at = (e * I + i) * n;
-      expandNodeMask(obs.nodeMask(i, mask), count, b.mask, at);
-      this.#nodeMasks[e].set(mask, i * J);
-      b.mask.fill(0, at + count, at + n);
-      b.dnn[e * I + i] = s.cvType[i];
+      expandNodeMask(mask, count, row);
+      row.fill(0, count);
     }
-    if (obsOut === b.finalObs) return;
+    if (final) return;
     b.cvQueue.set(s.cvQueueGflop, e * I);
     b.svQueue.set(s.svQueueGflop, e * s.svQueueGflop.length);
     b.rsuQueue.set(s.rsuQueueGflop, e * s.rsuQueueGflop.length);
@@ -424,6 +478,8 @@ export async function open(o: OpenRequest): Promise<Session> {
     throw new RequestError("Cannot open as no scenario file is given");
   }
   checkInt(o.envs, "envs", 1, MAX_ENVS);
+  checkInt(o.stride, "stride", o.envs ?? 1, MAX_ENVS);
+  checkInt(o.offset, "offset", 0, (o.stride ?? o.envs ?? 1) - (o.envs ?? 1));
   checkInt(o.seed, "seed", 0, 2 ** 32 - 1);
   if (o.infeasible !== undefined && o.infeasible !== "raise" && o.infeasible !== "remap") {
     throw new RequestError(

@@ -58,7 +58,7 @@ def bench_single(scenario, seconds):
 
 
 def bench_vector(scenario, E, seconds):
-    v = vecscene.vector_env(scenario, E, seed=1)
+    v = vecscene.vector_env(scenario, E, seed=1, workers=1)
     spec = v.spec
     layers = np.array(spec["layers"])
     rng = np.random.default_rng(0)
@@ -71,7 +71,7 @@ def bench_vector(scenario, E, seconds):
         calls += 1
     elapsed = time.perf_counter() - t0
     # The parts of one call, with fixed feasible actions (partition 1 at the RSU).
-    eng = v._engine
+    eng = v._engines[0]
     a = np.zeros((E, spec["agents"]), np.int32)
     parts = np.zeros(3)
     n = 0
@@ -83,10 +83,10 @@ def bench_vector(scenario, E, seconds):
         tb = time.perf_counter()
         _, body = read_frame(eng._out)
         tc = time.perf_counter()
-        Batch(body)
+        eng._mask = Batch(body, eng._mask).mask
         td = time.perf_counter()
         parts += (tb - ta, tc - tb, td - tc)
-        size = len(body)
+        size += len(body) + 8
         n += 1
     v.close()
     per = parts / n * 1e6
@@ -96,14 +96,14 @@ def bench_vector(scenario, E, seconds):
         f"vector{E}_write_us": per[0],
         f"vector{E}_wait_us": per[1],
         f"vector{E}_parse_us": per[2],
-        f"vector{E}_reply_bytes": size + 8,
+        f"vector{E}_reply_bytes": size / n,
     }
 
 
 def bench_roundtrip(scenario, seconds):
     v = vecscene.vector_env(scenario, 1, seed=1)
     v.reset()
-    eng = v._engine
+    eng = v._engines[0]
     a = np.zeros((1, v.spec["agents"]), np.int32)
     n = 0
     t0 = time.perf_counter()

@@ -7,7 +7,12 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
-import { FrameError, SyncFrameReader } from "../../host/python/frames.ts";
+import {
+  FrameError,
+  SyncFrameReader,
+  type SyncReader,
+  type SyncWriter,
+} from "../../host/python/frames.ts";
 import { serve } from "../serve.ts";
 
 /** `serve`, ready to add to the program. */
@@ -23,10 +28,21 @@ export const serveCli = () =>
             "package (python/, `import vecscene`), not typed",
         );
       }
+      // The pipes as plain files: a write is one system call (Deno.stdout's costs more).
+      const [input, output] = pipes();
       try {
-        await serve(new SyncFrameReader(Deno.stdin), Deno.stdout);
+        await serve(new SyncFrameReader(input), output);
       } catch (e) {
         if (!(e instanceof FrameError)) throw e;
         throw new UserError(`serve: ${e.message}; its input must be the Python package's frames`);
       }
     });
+
+/** Standard input and output opened as files where the system allows it. */
+function pipes(): [SyncReader, SyncWriter] {
+  try {
+    return [Deno.openSync("/dev/stdin"), Deno.openSync("/dev/stdout", { write: true })];
+  } catch {
+    return [Deno.stdin, Deno.stdout];
+  }
+}

@@ -12,10 +12,16 @@ const env = await openEnv(job.scenario, { seed: job.seed });
 const J = env.info.nodeCount;
 const out = [];
 for (const ep of job.episodes) {
-  const rec = { reward: [] as number[], delay: [] as number[][], cvQueue: [] as number[][] };
+  const rec = {
+    reward: [] as number[],
+    delay: [] as number[][],
+    cvQueue: [] as number[][],
+    mask: [] as number[][][],
+  };
   let obs = env.reset({ episode: ep.episode });
   for (const actions of ep.actions) {
     rec.cvQueue.push([...obs.state.cvQueueGflop]);
+    rec.mask.push(Array.from({ length: obs.cvCount }, (_, i) => [...obs.actionMask(i)]));
     const partition = Int32Array.from(actions, (a: number) => partitionOf(a, J));
     const target = Int32Array.from(actions, (a: number) => nodeOf(a, J));
     const step = env.step({ partition, target });

@@ -18,9 +18,11 @@ def test_equal_to_typescript_open_env(tmp_path):
     episodes, mine = [], []
     for episode in (1, 4):
         obs, _ = env.reset(options={"episode": episode})
-        actions, rec = [], {"reward": [], "delay": [], "cvQueue": []}
+        actions, rec = [], {"reward": [], "delay": [], "cvQueue": [], "mask": []}
         while env.agents:
             rec["cvQueue"].append(env.batch.cv_queue[0].tolist())
+            counts = [(env.spec["layers"][k] + 1) * env.spec["nodes"] for k in env.batch.dnn[0]]
+            rec["mask"].append([obs[a]["action_mask"][:c].tolist() for a, c in zip(env.possible_agents, counts)])
             a = {k: int(masked_actions(rng, obs[k]["action_mask"])) for k in env.agents}
             actions.append([a[k] for k in env.possible_agents])
             obs, rewards, _, _, infos = env.step(a)
@@ -32,7 +34,7 @@ def test_equal_to_typescript_open_env(tmp_path):
     job = tmp_path / "job.json"
     job.write_text(json.dumps({"scenario": HIGHWAY, "seed": 9, "episodes": episodes}))
     theirs = json.loads(deno(str(HOME / "python/tests/replay.ts"), str(job)))
-    assert theirs == mine  # exact: the same doubles
+    assert theirs == mine  # exact: the same doubles, and the same masks slot by slot
 
 
 def read_csv(path):

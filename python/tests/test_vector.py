@@ -13,12 +13,13 @@ def play_vector(seed, E, steps, rng_seed=0):
     v = vecscene.vector_env(HIGHWAY, E, seed=seed)
     rng = np.random.default_rng(rng_seed)
     obs, info = v.reset()
-    log = {"obs": [obs["observation"].copy()], "reward": [], "final": [], "actions": []}
+    log = {"obs": [obs["observation"].copy()], "mask": [obs["action_mask"]], "reward": [], "final": [], "actions": []}
     for _ in range(steps):
         a = masked_actions(rng, obs["action_mask"])
         log["actions"].append(a)
         obs, reward, term, trunc, info = v.step(a)
         log["obs"].append(obs["observation"].copy())
+        log["mask"].append(obs["action_mask"])  # a fresh array each step: kept as it is
         log["reward"].append(reward.copy())
         if "final_obs" in info:
             log["final"].append(info["final_obs"]["observation"].copy())
@@ -65,6 +66,8 @@ def test_vector_equals_n_single_envs_with_auto_reset():
                 np.stack([obs[a]["observation"] for a in single.possible_agents]), log["obs"][k * T][e]
             )
             for t in range(T):
+                mask = np.stack([obs[a]["action_mask"] for a in single.possible_agents])
+                assert np.array_equal(mask, log["mask"][k * T + t][e])
                 acts = {f"cv_{i}": log["actions"][k * T + t][e, i] for i in range(7)}
                 obs, rewards, *_ = single.step(acts)
                 assert rewards["cv_0"] == log["reward"][k * T + t][e]
@@ -94,3 +97,34 @@ def test_remap_counts_what_it_changed():
     dnn = info["dnn"]
     assert (info["remapped"] >= (dnn != 2).sum(1)).all() and info["remapped"].sum() > 0
     v.close()
+
+
+def test_workers_change_nothing_but_who_steps():
+    one = play_vector_workers(1)
+    two = play_vector_workers(2)
+    for k in ("obs", "mask", "reward", "final"):
+        assert all(np.array_equal(x, y) for x, y in zip(one[k], two[k])), k
+
+
+def play_vector_workers(workers):
+    v = vecscene.vector_env(HIGHWAY, 5, seed=6, workers=workers)
+    assert v.num_workers == workers and len(set(v.engine_pids)) == workers
+    rng = np.random.default_rng(2)
+    obs, _ = v.reset()
+    log = {"obs": [obs["observation"]], "mask": [obs["action_mask"]], "reward": [], "final": []}
+    for _ in range(35):
+        obs, reward, _, _, info = v.step(masked_actions(rng, obs["action_mask"]))
+        log["obs"].append(obs["observation"])
+        log["mask"].append(obs["action_mask"])
+        log["reward"].append(reward)
+        if "final_obs" in info:
+            log["final"].append(info["final_obs"]["observation"])
+    if workers > 1:  # a refused action in the second engine's share steps no engine
+        bad = masked_actions(rng, obs["action_mask"])
+        bad[4, 0] = -1
+        with pytest.raises(vecscene.InvalidActionError, match="environment 4, cv_0"):
+            v.step(bad)
+        _, _, _, _, info = v.step(masked_actions(rng, obs["action_mask"]))
+        assert len(set(info["slot"].tolist())) == 1
+    v.close()
+    return log

@@ -144,10 +144,11 @@ class Batch:
         "truncated",
     )
 
-    def __init__(self, body: bytearray):
-        meta = np.frombuffer(body, np.int32, 8, 0)
-        E, I, D, n, _J, flags, S, K = (int(x) for x in meta)
-        off = 32
+    def __init__(self, body: bytearray, mask: np.ndarray | None = None):
+        """Reads a batch; ``mask`` is the previous batch's, which changed rows patch."""
+        meta = np.frombuffer(body, np.int32, 12, 0)
+        E, I, D, n, _J, flags, S, K, R = (int(x) for x in meta[:9])
+        off = 48
 
         def take(dtype, count):
             nonlocal off
@@ -168,10 +169,47 @@ class Batch:
         off = (off + 7) // 8 * 8
         self.obs = take(np.float32, E * I * D).reshape(E, I, D)
         off = (off + 7) // 8 * 8
-        self.mask = take(np.int8, E * I * n).reshape(E, I, n)
+        self.final_obs = None
+        if flags & FINAL:
+            self.final_obs = take(np.float32, E * I * D).reshape(E, I, D)
+            off = (off + 7) // 8 * 8
+        rows = take(np.int32, R)
         off = (off + 7) // 8 * 8
-        self.final_obs = take(np.float32, E * I * D).reshape(E, I, D) if flags & FINAL else None
+        changed = take(np.int8, R * n).reshape(R, n)
+        if R == E * I:  # every row: after a reset
+            self.mask = np.empty((E, I, n), np.int8)
+        elif mask is None or mask.shape != (E, I, n):
+            raise VecsceneError("the engine sent part of a mask with no mask before it")
+        else:
+            self.mask = mask.copy()  # a fresh array per step: callers may keep the last one
+        self.mask.reshape(E * I, n)[rows] = changed
         self.truncated = bool(flags & TRUNCATED)
+
+    @classmethod
+    def merge(cls, parts: list["Batch"]) -> "Batch":
+        """The batches of several engines, environment by environment, as one."""
+        if len(parts) == 1:
+            return parts[0]
+        out = cls.__new__(cls)
+        for name in cls.__slots__:
+            if name == "truncated":
+                out.truncated = parts[0].truncated  # every environment started together
+            elif name == "final_obs":
+                finals = [p.final_obs for p in parts]
+                out.final_obs = None if finals[0] is None else np.concatenate(finals)
+            else:
+                setattr(out, name, np.concatenate([getattr(p, name) for p in parts]))
+        return out
+
+
+def reset_request(seed: int | None = None, episode: int | None = None) -> bytes:
+    """The body of a RESET request."""
+    request = {}
+    if seed is not None:
+        request["seed"] = int(seed)
+    if episode is not None:
+        request["episode"] = int(episode)
+    return json.dumps(request).encode()
 
 
 class Engine:
@@ -189,6 +227,7 @@ class Engine:
         for fd in (self._in, self._out):
             _widen(fd)
         self._finalizer = weakref.finalize(self, _stop, self._proc)
+        self._mask: np.ndarray | None = None
         self.spec: dict = {}
 
     @property
@@ -197,27 +236,38 @@ class Engine:
         return self._proc.pid
 
     def _call(self, tag: int, *parts) -> tuple[int, bytearray]:
+        self.send(tag, *parts)
+        return self.receive()
+
+    def send(self, tag: int, *parts) -> None:
+        """Writes one request (see :meth:`receive` for its reply)."""
         if not self._finalizer.alive:
             raise VecsceneError("the environment is closed")
         try:
             write_frame(self._in, tag, *parts)
+        except OSError as e:
+            self._stopped(e)
+
+    def receive(self) -> tuple[int, bytearray]:
+        """Reads the reply of the last request; an error reply is raised."""
+        try:
             reply = read_frame(self._out)
-        except (BrokenPipeError, EOFError, OSError) as e:
-            reply = None
-            cause = e
-        else:
-            cause = None
+        except (EOFError, OSError) as e:
+            self._stopped(e)
         if reply is None:
-            code = self._proc.poll()
-            self.close()
-            raise VecsceneError(
-                f"the vecscene engine stopped (exit code {code}); its message is above"
-            ) from cause
-        rtag, body = reply
-        if rtag == REPLY_ERROR:
+            self._stopped(None)
+        tag, body = reply
+        if tag == REPLY_ERROR:
             err = json.loads(body)
             raise ERRORS.get(err.get("kind"), VecsceneError)(err.get("message", "engine error"))
-        return rtag, body
+        return tag, body
+
+    def _stopped(self, cause):
+        code = self._proc.poll()
+        self.close()
+        raise VecsceneError(
+            f"the vecscene engine stopped (exit code {code}); its message is above"
+        ) from cause
 
     def open(self, scenario, **options) -> dict:
         """Compiles ``scenario`` (a path) with ``options`` (seed, envs, autoreset, infeasible)."""
@@ -234,20 +284,22 @@ class Engine:
         self.spec = spec
         return spec
 
+    def batch(self) -> Batch:
+        """Reads a batch reply (its mask patched onto the last one)."""
+        _, body = self.receive()
+        b = Batch(body, self._mask)
+        self._mask = b.mask
+        return b
+
     def reset(self, seed: int | None = None, episode: int | None = None) -> Batch:
         """Starts an episode in every environment."""
-        request = {}
-        if seed is not None:
-            request["seed"] = int(seed)
-        if episode is not None:
-            request["episode"] = int(episode)
-        _, body = self._call(RESET, json.dumps(request).encode())
-        return Batch(body)
+        self.send(RESET, reset_request(seed, episode))
+        return self.batch()
 
     def step(self, actions: np.ndarray) -> Batch:
         """Steps every environment with int32 ``actions`` [envs, agents]."""
-        _, body = self._call(STEP, np.ascontiguousarray(actions, dtype="<i4").data)
-        return Batch(body)
+        self.send(STEP, np.ascontiguousarray(actions, dtype="<i4").data)
+        return self.batch()
 
     def close(self) -> None:
         """Ends the engine process (idempotent)."""

@@ -57,16 +57,22 @@ Deno.test("serve: batches hold the engine's encoding of openEnv's observations",
   assert.equal(spec.actions, Math.max(...spec.layers.map((L: number) => actionCount(L, 6))));
   assert.equal(reset.tag, REPLY.BATCH);
   const b = reset.body;
-  const meta = new Int32Array(b.buffer, b.byteOffset, 8);
+  const meta = new Int32Array(b.buffer, b.byteOffset, 12);
   const [E, I, D, n] = meta;
   assert.deepEqual([E, I, D, n], [2, 7, 13, 132]);
+  assert.equal(meta[8], E * I, "a reset sends every mask row");
   const f64 = 8 * E * (2 + 2 * I + 5 + 3);
   const i32 = Math.ceil((4 * E * (3 + I)) / 8) * 8;
-  const obsAt = 32 + f64 + i32;
+  const obsAt = 48 + f64 + i32;
   const obs = new Float32Array(
     b.buffer.slice(b.byteOffset + obsAt, b.byteOffset + obsAt + 4 * E * I * D),
   );
-  const maskAt = obsAt + 4 * E * I * D;
+  const rowsAt = obsAt + Math.ceil((4 * E * I * D) / 8) * 8;
+  const rows = new Int32Array(
+    b.buffer.slice(b.byteOffset + rowsAt, b.byteOffset + rowsAt + 4 * E * I),
+  );
+  assert.deepEqual([...rows], [...Array(E * I).keys()]);
+  const maskAt = rowsAt + Math.ceil((4 * E * I) / 8) * 8;
   const mask = b.subarray(maskAt, maskAt + E * I * n);
   const env = await openEnv(HIGHWAY, { seed: 4 });
   for (let e = 0; e < E; e++) {
@@ -121,7 +127,7 @@ Deno.test("serve: bad requests are errors, and a refused step steps nothing", as
   assert.match(messages[5], /3 entries: give 7/);
   assert.match(messages[6], /cv_6 .* is 9999: actions are 0\.\.131/);
   const step = replies[9].body;
-  const slot = new Int32Array(step.buffer, step.byteOffset + 32 + 8 * 24 + 4, 1)[0];
+  const slot = new Int32Array(step.buffer, step.byteOffset + 48 + 8 * 24 + 4, 1)[0];
   assert.equal(slot, 2, "the refused step moved nothing: this step is slot 1 -> 2");
 });
 
@@ -133,7 +139,8 @@ Deno.test("serve: truncation flags the batch; auto-reset sends the final observa
     frame(REQUEST.RESET, json({})),
     ...steps(31),
   ]);
-  const flags = (r: { body: Uint8Array }) => new Int32Array(r.body.buffer, r.body.byteOffset, 8)[5];
+  const meta = (r: { body: Uint8Array }) => new Int32Array(r.body.buffer, r.body.byteOffset, 12);
+  const flags = (r: { body: Uint8Array }) => meta(r)[5];
   assert.equal(flags(plain[31]), FLAG.TRUNCATED);
   assert.match(text(plain[32].body).message, /episode is over/);
   const auto = await exchange([
@@ -142,7 +149,12 @@ Deno.test("serve: truncation flags the batch; auto-reset sends the final observa
     ...steps(31),
   ]);
   assert.equal(flags(auto[31]), FLAG.TRUNCATED | FLAG.FINAL);
-  assert.equal(auto[31].body.length, plain[31].body.length + 8 * Math.ceil((4 * 7 * 13) / 8));
+  assert.equal(meta(auto[31])[8], 7, "the next episode's reset sends every mask row");
+  const rowsBytes = (r: number) => Math.ceil((4 * r) / 8) * 8 + Math.ceil((132 * r) / 8) * 8;
+  assert.equal(
+    auto[31].body.length - rowsBytes(7),
+    plain[31].body.length - rowsBytes(meta(plain[31])[8]) + Math.ceil((4 * 7 * 13) / 8) * 8,
+  );
   assert.equal(flags(auto[32]), 0, "the next episode goes on");
 });
 
