@@ -85,6 +85,8 @@ async function seedsLocked(
       seed: testSeed,
       episodes: testEpisodes,
       registry: o.registry,
+      // Compared policies run as trusted as the trained one (a Python policy needs it).
+      plugins: pluginOptions(loaded.scenario, o.trustPlugins),
     });
     for (const r of report.results) {
       compare.push({ label: r.label, meanDelayS: r.aggregates.meanDelayS });

@@ -20,6 +20,7 @@ import { type Env, InvalidDecisionError, NonFiniteError } from "../engine/sim/en
 import type { Decision, Observation, StepResult, UpdateStats } from "../engine/sim/policy.ts";
 import type { Player } from "./player.ts";
 import { SandboxError } from "./sandbox/proxy.ts";
+import { PythonPolicyError } from "./python/policy.ts";
 
 /** What a caller may watch in the slot loop; each hook is optional and costs nothing when absent. */
 export interface SlotHooks {
@@ -82,9 +83,11 @@ export function playEpisode(env: Env, player: Player, episode: number, o: PlayOp
 function stepError(player: Player, e: unknown): unknown {
   const where = (e: { episode: number; slot: number }) => `(episode ${e.episode}, slot ${e.slot})`;
   if (e instanceof InvalidDecisionError) {
-    return new UserError(
-      `policy "${player.label}" returned an invalid decision: ${e.problem} ${where(e)}`,
-    );
+    // Located where the policy's decide() is written, when that is known (a Python policy).
+    return new UserError([{
+      ...player.source,
+      message: `policy "${player.label}" returned an invalid decision: ${e.problem} ${where(e)}`,
+    }]);
   }
   if (e instanceof NonFiniteError) {
     return new UserError(
@@ -112,6 +115,12 @@ function guard<T>(player: Player, episode: number, slot: number, what: string, f
     const e = err as Error;
     if (e instanceof SandboxError) {
       throw new UserError(`policy "${player.label}" (plugin ${e.plugin}) ${e.message} ${where}`);
+    }
+    if (e instanceof PythonPolicyError) {
+      throw new UserError([{
+        ...e.at,
+        message: `policy "${player.label}": ${e.message} ${where}`,
+      }]);
     }
     throw new UserError(
       `policy "${player.label}" threw ${e?.name ?? "an error"}: ${e?.message ?? err} ${where}`,

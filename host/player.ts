@@ -1,7 +1,7 @@
 /**
  * A policy made live in a world: its instance created (its checkpoint
- * loaded), in its sandbox when it is a plugin, with the name it is
- * reported under.
+ * loaded), in its sandbox when it is a plugin, in its child process when
+ * it is a Python policy, with the name it is reported under.
  *
  * @module
  */
@@ -12,6 +12,8 @@ import { resolveParams } from "./params.ts";
 import { DEFAULT_PLUGIN_OPTIONS, importTrusted, isPlugin, type PluginOptions } from "./plugin.ts";
 import type { ResolvedPolicy } from "./resolve.ts";
 import { createSandboxed, SandboxError } from "./sandbox/proxy.ts";
+import { createPython, decideSource } from "./python/instance.ts";
+import { isPython } from "./python/policy.ts";
 
 /** A live policy with the name it is reported under. */
 export interface Player {
@@ -21,6 +23,8 @@ export interface Player {
   untrusted: boolean;
   /** Time limit of one call (plugins; a sandbox stops a call over it). */
   timeoutMs?: number;
+  /** Where the policy's `decide` is written (a Python policy's), to locate its invalid decisions. */
+  source?: { file: string; line?: number };
 }
 
 /** Options of {@linkcode instantiate}. */
@@ -48,7 +52,9 @@ export async function instantiate(
   const plugins = o.plugins ?? DEFAULT_PLUGIN_OPTIONS;
   let instance: PolicyInstance;
   try {
-    instance = isPlugin(p.def)
+    instance = isPython(p.def)
+      ? await createPython(p.def, p.params, ctx, plugins.timeoutMs)
+      : isPlugin(p.def)
       ? await createPlugin(p.def.module, p, ctx, plugins, o.write)
       : await p.def.create(p.params, ctx);
   } catch (e) {
@@ -66,7 +72,13 @@ export async function instantiate(
     );
   }
   const timeoutMs = p.plugin ? plugins.timeoutMs : undefined;
-  return { label: p.label, instance, untrusted: p.plugin, timeoutMs };
+  return {
+    label: p.label,
+    instance,
+    untrusted: p.plugin,
+    timeoutMs,
+    source: decideSource(instance),
+  };
 }
 
 /** A plugin's instance: in its sandbox, or in-process when trusted (with a warning). */

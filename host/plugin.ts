@@ -84,6 +84,12 @@ export async function loadPlugin(
   trust = false,
 ): Promise<PluginDefinition> {
   const abs = absolute(path, baseDir);
+  if (abs.endsWith(".py")) {
+    throw new UserError(
+      `plugin ${path}: a Python module is a Python policy: name it python:${path} ` +
+        `(or pass --python-policy ${path})`,
+    );
+  }
   try {
     await Deno.stat(abs);
   } catch {

@@ -9,6 +9,7 @@ import type { LoadedScenario } from "../engine/scenario/load.ts";
 import type { Params, PolicyDefinition } from "../engine/sim/policy.ts";
 import { resolveParams } from "./params.ts";
 import { isModulePath, isPlugin, loadPlugin } from "./plugin.ts";
+import { loadPythonPolicy, pythonPath, pythonRef } from "./python/policy.ts";
 import type { PolicyRegistry } from "./registry.ts";
 
 /** A policy ready to instantiate. */
@@ -32,7 +33,7 @@ export interface ResolvedPolicy {
 
 /** A policy as a scenario or an experiment names it. */
 export interface PolicyRef {
-  /** A registered id, or a module path (a plugin). */
+  /** A registered id, a module path (a plugin), or `python:` and a Python module's path. */
   use: string;
   label?: string;
   params: Record<string, unknown>;
@@ -42,8 +43,10 @@ export interface PolicyRef {
 export interface ResolveContext {
   registry: PolicyRegistry;
   baseDir: string;
-  /** Import plugins in-process (else they are described in their sandbox). */
+  /** Import plugins in-process (else they are described in their sandbox); run Python ones. */
   trust?: boolean;
+  /** The time limit of starting a Python policy, in ms (default 60 s). */
+  loadTimeoutMs?: number;
 }
 
 /** A reference's definition, label and params (merged over its defaults and preset). */
@@ -106,6 +109,22 @@ async function definitionOf(
   at: (message: string) => Problem,
   problems: Problem[],
 ): Promise<PolicyDefinition | undefined> {
+  const python = pythonPath(use);
+  if (python !== undefined) {
+    try {
+      const o = { trust: ctx.trust ?? false, loadTimeoutMs: ctx.loadTimeoutMs };
+      return await loadPythonPolicy(python, ctx.baseDir, o);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      // A fault of the module stays at its line; the others go to the reference.
+      problems.push(...e.problems.map((p) => (p.line !== undefined ? p : at(p.message))));
+      return undefined;
+    }
+  }
+  if (use.endsWith(".py")) {
+    problems.push(at(`${quote(use)} is a Python file: name it as ${quote(pythonRef(use))}`));
+    return undefined;
+  }
   if (isModulePath(use)) {
     try {
       return await loadPlugin(use, ctx.baseDir, ctx.trust);
@@ -141,13 +160,15 @@ function refsOf(loaded: LoadedScenario): ScenarioRef[] {
 
 /**
  * Resolves the scenario's policies, or the ids in `override` (which keep the
- * scenario's params for an id the scenario also lists).
+ * scenario's params for an id the scenario also lists), then the ids in
+ * `extra` (e.g. `validate --python-policy`).
  */
 export async function resolvePolicies(
   loaded: LoadedScenario,
   registry: PolicyRegistry,
   override?: readonly string[],
   trustPlugins = false,
+  extra: readonly string[] = [],
 ): Promise<ResolvedPolicy[]> {
   const trust = trustPlugins || loaded.scenario.sandbox.trustPlugins;
   let refs = refsOf(loaded);
@@ -156,13 +177,19 @@ export async function resolvePolicies(
       refs.find((r) => r.use === use || r.label === use) ?? { use, params: {}, path: [] }
     );
   }
+  refs = [...refs, ...extra.map((use) => ({ use, params: {}, path: [] }))];
   // A policy named by a flag alone has no place in the file.
   const at: RefLocator = (i, part, atKey) =>
     refs[i].path.length > 0 ? loaded.locate([...refs[i].path, ...part], atKey) : {};
   const problems: Problem[] = [];
   const resolved = await resolveRefs(
     refs,
-    { registry, baseDir: loaded.baseDir, trust },
+    {
+      registry,
+      baseDir: loaded.baseDir,
+      trust,
+      loadTimeoutMs: loaded.scenario.sandbox.loadTimeoutMs,
+    },
     at,
     problems,
   );

@@ -8,7 +8,7 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { UserError } from "../../engine/errors.ts";
-import { checkPathFlag, integer } from "./flags.ts";
+import { checkPathFlag, collect, integer, PYTHON_POLICY_HELP } from "./flags.ts";
 import { describeCell } from "../experiment/run/pool.ts";
 import { duration } from "../util/progress.ts";
 import {
@@ -36,6 +36,8 @@ function declare() {
       "run the i-th of n deterministic slices (default: SLURM_ARRAY_TASK_ID/COUNT when set)",
     )
     .option("--dry-run", "list the cells and what is done; run nothing")
+    .option("--python-policy <file>", `${PYTHON_POLICY_HELP} to the policies`, collect)
+    .option("--trust-plugins", "trust plugins (run Python policies) in every cell")
     // Run this one cell in this process (what a worker does).
     .addOption(new Option("--cell <hash>", "run this one cell here (a worker's job)").hideHelp())
     .option("-q, --quiet", "no progress bar, no summary");
@@ -56,7 +58,15 @@ export function shardOf(flag: string | undefined): Shard | undefined {
 export async function experimentCommand(file: string, f: ExperimentFlags): Promise<void> {
   checkPathFlag("file", file);
   checkPathFlag("--out", f.out);
-  const o: ExperimentOptions = { profile: f.profile, out: f.out, jobs: f.jobs, quiet: f.quiet };
+  checkPathFlag("--python-policy", f.pythonPolicy);
+  const o: ExperimentOptions = {
+    profile: f.profile,
+    out: f.out,
+    jobs: f.jobs,
+    quiet: f.quiet,
+    trustPlugins: f.trustPlugins,
+    pythonPolicies: f.pythonPolicy,
+  };
   o.shard = shardOf(f.shard);
   if (f.cell !== undefined) {
     if (!f.out) throw new UserError("--cell needs --out (the experiment's output folder)");

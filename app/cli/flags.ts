@@ -7,11 +7,13 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { pathFault } from "../../engine/config/path.ts";
 import { quote, UserError } from "../../engine/errors.ts";
 import { loadPlugin } from "../../host/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "../../host/registry.ts";
+import { pythonRef } from "../../host/python/policy.ts";
 
 /** A parser of whole numbers in `min..max` (a located CLI error otherwise). */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -47,6 +49,18 @@ export function checkPathFlag(
     const fault = pathFault(v, { what, fromFile: false });
     if (fault !== undefined) throw new UserError(`${flag} ${quote(v)}: ${fault}`);
   }
+}
+
+/** The help of `--python-policy`, the same on every command that has it. */
+export const PYTHON_POLICY_HELP =
+  "add this Python policy, as python:FILE would (repeatable; needs --trust-plugins)";
+
+/**
+ * The `--python-policy` files as policy references (`python:` and the
+ * absolute path: a flag's path is relative to the working directory).
+ */
+export function pythonRefs(files: readonly string[] = []): string[] {
+  return files.map((f) => pythonRef(resolve(f)));
 }
 
 /** The built-in policies plus the `--plugin` modules. */

@@ -8,7 +8,15 @@ import { loadScenario } from "../../engine/scenario/load.ts";
 import { comparisonTable, runScenario } from "../run.ts";
 import { pluginOptions } from "../../host/plugin.ts";
 import { POLICY_REF } from "../../engine/config/path.ts";
-import { checkPathFlag, collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
+import {
+  checkPathFlag,
+  collect,
+  integer,
+  MAX_EPISODES,
+  PYTHON_POLICY_HELP,
+  pythonRefs,
+  registryWith,
+} from "./flags.ts";
 
 /** The `run` command and its flags, declared once. */
 function declare() {
@@ -24,6 +32,7 @@ function declare() {
     .option("-e, --episodes <n>", "number of episodes", integer(1, MAX_EPISODES))
     .option("-s, --seed <n>", "scenario seed", integer(0))
     .option("-p, --policy <id>", "run this policy instead of the scenario's (repeatable)", collect)
+    .option("--python-policy <file>", PYTHON_POLICY_HELP, collect)
     .option(
       "--plugin <path>",
       "register a policy module so its id can be used (repeatable)",
@@ -47,6 +56,8 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
   checkPathFlag("--plugin", f.plugin);
   checkPathFlag("--checkpoint", f.checkpoint);
   checkPathFlag("--policy", f.policy, POLICY_REF);
+  checkPathFlag("--python-policy", f.pythonPolicy);
+  const policies = [...(f.policy ?? []), ...pythonRefs(f.pythonPolicy)];
   const registry = await registryWith(f.plugin, f.trustPlugins);
   const loaded = await loadScenario(file);
   const outDir = f.out ?? loaded.scenario.output.dir ?? `out/${loaded.scenario.name}`;
@@ -57,7 +68,7 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
     outDir,
     episodes: f.episodes,
     seed: f.seed,
-    policies: f.policy,
+    policies: policies.length > 0 ? policies : undefined,
     checkpoint: f.checkpoint,
     registry,
     writeCsv: f.csv !== false,

@@ -11,7 +11,15 @@ import { UserError } from "../../engine/errors.ts";
 import { countBar, progressBar } from "../util/progress.ts";
 import { stopOnSigint } from "../util/stop.ts";
 import { POLICY_REF } from "../../engine/config/path.ts";
-import { checkPathFlag, collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
+import {
+  checkPathFlag,
+  collect,
+  integer,
+  MAX_EPISODES,
+  PYTHON_POLICY_HELP,
+  pythonRefs,
+  registryWith,
+} from "./flags.ts";
 import { formatSeeds, trainSeeds } from "../seeds.ts";
 import { train } from "../train.ts";
 
@@ -43,6 +51,7 @@ function declare() {
       "with --seeds: also run this policy on the test (repeatable)",
       collect,
     )
+    .option("--python-policy <file>", `with --seeds: ${PYTHON_POLICY_HELP} to the test`, collect)
     .option("--checkpoint-every <n>", "full checkpoint every n episodes", integer(1))
     .option("-s, --seed <n>", "scenario seed", integer(0))
     .option("--param <key=value>", "override a policy parameter, JSON value (repeatable)", collect)
@@ -90,9 +99,17 @@ export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
   checkPathFlag("--pretrain", f.pretrain);
   checkPathFlag("--policy", f.policy, POLICY_REF);
   checkPathFlag("--compare", f.compare, POLICY_REF);
+  checkPathFlag("--python-policy", f.pythonPolicy);
   const evalSeeds = f.evalSeeds === undefined ? undefined : seedList("--eval-seeds", f.evalSeeds);
   const seeds = f.seeds === undefined ? undefined : seedList("--seeds", f.seeds);
   if (seeds && f.seed !== undefined) throw new UserError("--seed and --seeds exclude each other");
+  if (!seeds && f.pythonPolicy) {
+    throw new UserError(
+      "--python-policy: a Python policy is compared on the held-out test of --seeds (it cannot " +
+        "be trained); give --seeds, or run it with `deno task run FILE --python-policy ...`",
+    );
+  }
+  const compare = [...(f.compare ?? []), ...pythonRefs(f.pythonPolicy)];
   const stop = stopOnSigint("stopping after this episode (Ctrl-C again to quit now)");
   const out = f.out ?? `out/train/${f.policy}`;
   const registry = await registryWith(f.plugin, f.trustPlugins);
@@ -120,7 +137,7 @@ export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
         seeds,
         testSeed: f.testSeed,
         testEpisodes: f.testEpisodes,
-        compare: f.compare,
+        compare: compare.length > 0 ? compare : undefined,
         onSeed: f.quiet ? undefined : (seed, phase, tct) =>
           console.error(
             phase === "train"

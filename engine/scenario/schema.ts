@@ -116,7 +116,9 @@ const policyUse = () => z.string().min(1).max(1000).check(pathCheck(POLICY_REF))
 const PolicyRefSchema = z.union([
   policyUse(),
   z.strictObject({
-    use: policyUse().describe("a registered policy id or a module path (.ts/.js)"),
+    use: policyUse().describe(
+      "a registered policy id, a module path (.ts/.js) or python:FILE.py (a Python policy)",
+    ),
     label: name().regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'")
       .optional(),
     params: z.record(name(), z.unknown()).default({}),
@@ -192,6 +194,9 @@ export const ScenarioSchema = z.strictObject({
     ),
     callTimeoutMs: z.int().min(1).max(86_400_000).default(10_000).describe(
       "time limit of one call of a plugin (decide, observe, update, ...), in milliseconds",
+    ),
+    loadTimeoutMs: z.int().min(1).max(86_400_000).default(60_000).describe(
+      "time limit of starting a Python policy (its import and create()), in milliseconds",
     ),
   }).prefault({}),
   output: z.strictObject({

@@ -74,27 +74,35 @@ export function entryOf(c: Cell): CellEntry {
   return { hash, kind, point, policy, seeds, deps };
 }
 
-/** Expands `loaded` into its cells; throws `UserError` listing every problem, located. */
+/**
+ * Expands `loaded` into its cells; throws `UserError` listing every problem,
+ * located. `trust` (`--trust-plugins`) lets Python policies be loaded, as
+ * `sandbox.trustPlugins: true` of the base scenario or of `set:` does.
+ */
 export async function expand(
   loaded: LoadedExperiment,
   registry: PolicyRegistry,
   version: string = VERSION,
+  trust = false,
 ): Promise<Expansion> {
   const problems: Problem[] = [];
-  const policies = await resolveExperimentPolicies(loaded, registry, problems);
+  let base: BaseScenario | undefined;
+  let baseProblems: Problem[] = [];
+  try {
+    base = await loadBase(loaded);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    baseProblems = e.problems;
+  }
+  const sandbox = sandboxOf(loaded, base, trust);
+  const policies = await resolveExperimentPolicies(loaded, registry, problems, sandbox);
   const params = new Map<string, string[] | null>(
     loaded.experiment.policies.map((e) => [entryLabel(e) ?? "", null]),
   );
   for (const p of policies) params.set(p.label, Object.keys(p.def.defaults));
   const grid = buildGrid(loaded, params, problems);
   problems.push(...checkSeeds(loaded, policies), ...checkFigures(loaded, grid, policies));
-  let base: BaseScenario;
-  try {
-    base = await loadBase(loaded);
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    throw new UserError(unique([...problems, ...e.problems]));
-  }
+  if (!base) throw new UserError(unique([...problems, ...baseProblems]));
   if (problems.length > 0) throw new UserError(unique(problems));
   const scenarios: PointScenario[] = [];
   for (const point of grid.points) {
@@ -118,6 +126,26 @@ export async function expand(
     if (!cells.has(c.hash)) cells.set(c.hash, c);
   }
   return { loaded, base, grid, policies, cells: [...cells.values()] };
+}
+
+/**
+ * How the experiment's Python policies may be loaded while planning: with
+ * trust from the flag, else from `set:` or the base scenario, and the base's
+ * (or `set:`'s) load time limit.
+ */
+function sandboxOf(
+  loaded: LoadedExperiment,
+  base: BaseScenario | undefined,
+  trust: boolean,
+): { trust: boolean; loadTimeoutMs?: number } {
+  const set = loaded.experiment.set;
+  const own = base?.loaded.scenario.sandbox;
+  const trusted = set["sandbox.trustPlugins"] ?? own?.trustPlugins;
+  const limit = set["sandbox.loadTimeoutMs"] ?? own?.loadTimeoutMs;
+  return {
+    trust: trust || trusted === true,
+    loadTimeoutMs: typeof limit === "number" ? limit : undefined,
+  };
 }
 
 /** Problems in file order, each once (a bad value of one axis shows at every point). */

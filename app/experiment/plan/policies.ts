@@ -11,6 +11,7 @@ import { didYouMean, type Problem, quote } from "../../../engine/errors.ts";
 import type { Params, PolicyDefinition } from "../../../engine/sim/policy.ts";
 import { resolveParams } from "../../../host/params.ts";
 import { isModulePath, isPlugin } from "../../../host/plugin.ts";
+import { pythonPath, pythonRef } from "../../../host/python/policy.ts";
 import { type RefLocator, resolveRefs } from "../../../host/resolve.ts";
 import type { PolicyRegistry } from "../../../host/registry.ts";
 import { digestPath } from "./hash.ts";
@@ -40,7 +41,7 @@ export interface ExperimentPolicy {
   index: number;
   label: string;
   def: PolicyDefinition;
-  /** The id, or the module's absolute path (a plugin). */
+  /** The id, or the module's absolute path (a plugin; `python:` and it for a Python policy). */
   use: string;
   /** The parameters as written (the grid's `policy.<label>.*` keys go over them). */
   params: Record<string, unknown>;
@@ -51,11 +52,22 @@ export interface ExperimentPolicy {
   code?: string;
 }
 
-/** The experiment's policies that resolve; the problems of the others go to `problems`. */
+/** A `use:` with its module path made absolute (relative to the experiment file's folder). */
+function absoluteUse(use: string, dir: string): string {
+  const python = pythonPath(use);
+  if (python !== undefined) return pythonRef(resolve(dir, python));
+  return isModulePath(use) ? resolve(dir, use) : use;
+}
+
+/**
+ * The experiment's policies that resolve; the problems of the others go to
+ * `problems`. Python policies are loaded only with `sandbox.trust`.
+ */
 export async function resolveExperimentPolicies(
   loaded: LoadedExperiment,
   registry: PolicyRegistry,
   problems: Problem[],
+  sandbox: { trust?: boolean; loadTimeoutMs?: number } = {},
 ): Promise<ExperimentPolicy[]> {
   const { experiment: x, locate } = loaded;
   const at = (path: (string | number)[], message: string, atKey = false): Problem => ({
@@ -65,14 +77,14 @@ export async function resolveExperimentPolicies(
   // Module paths are made absolute here: a plugin's `use` is its absolute path (hashed, recorded).
   const entries = x.policies.map((entry) => {
     const e = typeof entry === "string" ? { use: entry, params: {} } : entry;
-    return isModulePath(e.use) ? { ...e, use: resolve(loaded.dir, e.use) } : e;
+    return { ...e, use: absoluteUse(e.use, loaded.dir) };
   });
   const refAt: RefLocator = (index, part, atKey) => {
     const p = ["policies", index];
     const here = typeof x.policies[index] === "string" && part[0] === "use" ? p : [...p, ...part];
     return locate(here, atKey);
   };
-  const ctx = { registry, baseDir: loaded.dir };
+  const ctx = { registry, baseDir: loaded.dir, ...sandbox };
   const resolved = await resolveRefs(entries, ctx, refAt, problems);
   const out: ExperimentPolicy[] = [];
   for (const [index, e] of entries.entries()) {
@@ -82,7 +94,7 @@ export async function resolveExperimentPolicies(
     const p: (string | number)[] = ["policies", index];
     const use = e.use;
     const policy: ExperimentPolicy = { index, label, def, use, params: e.params };
-    if (isPlugin(def)) policy.code = await digestPath(use);
+    if (isPlugin(def)) policy.code = await digestPath(def.module);
     const trainBlock = "train" in e ? e.train : undefined;
     const ckpt = "checkpoint" in e ? e.checkpoint : undefined;
     if (trainBlock && ckpt) {
@@ -147,7 +159,8 @@ async function expertSettings(
   at: (path: (string | number)[], message: string, atKey?: boolean) => Problem,
   problems: Problem[],
 ): Promise<ExpertSettings | undefined> {
-  const def = isModulePath(block.policy) ? undefined : await registry.get(block.policy);
+  const module = isModulePath(block.policy) || pythonPath(block.policy) !== undefined;
+  const def = module ? undefined : await registry.get(block.policy);
   if (!def) {
     problems.push(at(
       [...path, "policy"],

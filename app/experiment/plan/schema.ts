@@ -70,7 +70,9 @@ export const TRAIN_DEFAULTS = {
 const policyUse = () => z.string().min(1).max(1000).check(pathCheck(POLICY_REF));
 
 const PolicyObjectSchema = z.strictObject({
-  use: policyUse().describe("a registered policy id or a module path (.ts/.js)"),
+  use: policyUse().describe(
+    "a registered policy id, a module path (.ts/.js) or python:FILE.py (a Python policy)",
+  ),
   label: name().optional().describe("how the policy is named in results (default: its id)"),
   params: z.record(z.string().max(200), z.unknown()).default({}).describe(
     "the policy's parameters, for training and evaluation",

@@ -68,12 +68,17 @@ export function cellJson(
   return sealJson({ ...file, version });
 }
 
-/** Runs `cell` and writes its result file; returns whether it succeeded. */
+/**
+ * Runs `cell` and writes its result file; returns whether it succeeded.
+ * `trust` (`--trust-plugins`) trusts plugins as the scenario's
+ * `sandbox.trustPlugins` does (a Python policy needs one of them).
+ */
 export async function runCell(
   x: Expansion,
   cell: Cell,
   out: string,
   registry: PolicyRegistry,
+  trust = false,
 ): Promise<boolean> {
   const paths = cellPaths(out, cell.hash);
   const t0 = performance.now();
@@ -83,10 +88,10 @@ export async function runCell(
   try {
     const loaded = cellScenario(x.base, cell.scenario, () => x.loaded.locate(cell.at));
     const m = cell.kind === "eval"
-      ? await evalCell(cell, loaded, out, registry, timing)
+      ? await evalCell(cell, loaded, out, registry, timing, trust)
       : cell.kind === "train"
-      ? await trainCell(cell, loaded, out, registry)
-      : await expertCell(cell, loaded, out, registry);
+      ? await trainCell(cell, loaded, out, registry, trust)
+      : await expertCell(cell, loaded, out, registry, trust);
     text = cellJson(cell, "done", m);
   } catch (e) {
     ok = false;
@@ -130,8 +135,9 @@ async function evalCell(
   out: string,
   registry: PolicyRegistry,
   timing: Record<string, unknown>,
+  trust: boolean,
 ): Promise<Measured> {
-  const [p] = await resolvePolicies(loaded, registry);
+  const [p] = await resolvePolicies(loaded, registry, undefined, trust);
   const checkpoint = cell.checkpoint ??
     (cell.deps.length ? await trainedWeights(out, cell.deps[0]) : undefined);
   const world = compileWorld(loaded, loaded.scenario.seed);
@@ -139,7 +145,7 @@ async function evalCell(
   const ev = await evaluate(world, p, {
     episodes: cell.episodes!,
     checkpoint,
-    plugins: pluginOptions(loaded.scenario),
+    plugins: pluginOptions(loaded.scenario, trust),
     timeDecisions: true,
     onEpisode: (f, e) => console.error(`episode ${e}/${cell.episodes}: mean TCT ${f.meanDelayS} s`),
   });
@@ -156,12 +162,14 @@ async function trainCell(
   loaded: LoadedScenario,
   out: string,
   registry: PolicyRegistry,
+  trust: boolean,
 ): Promise<Measured> {
   const t = cell.train!;
   const dir = cellPaths(out, cell.hash).checkpoints;
   await train(loaded, {
     policy: cell.policy.label,
     registry,
+    trustPlugins: trust,
     episodes: t.episodes,
     out: dir,
     resume: true,
@@ -196,6 +204,7 @@ async function expertCell(
   loaded: LoadedScenario,
   out: string,
   registry: PolicyRegistry,
+  trust: boolean,
 ): Promise<Measured> {
   const data = await recordExpert(loaded, {
     policy: cell.policy.label,
@@ -203,6 +212,7 @@ async function expertCell(
     out: cellPaths(out, cell.hash).expert,
     seed: loaded.scenario.seed,
     registry,
+    trustPlugins: trust,
     onProgress: (done, episodes, meanDelayS) =>
       console.error(`expert episode ${done}/${episodes}: mean TCT ${meanDelayS} s`),
   });

@@ -24,7 +24,8 @@ import { VERSION } from "../../../engine/version.ts";
 import { defaultRegistry, type PolicyRegistry } from "../../../host/registry.ts";
 import { readSealed, runCell } from "./cell.ts";
 import { type Cell, entryOf, expand, type Expansion } from "../plan/expand.ts";
-import { loadExperiment } from "../plan/load.ts";
+import { type LoadedExperiment, loadExperiment } from "../plan/load.ts";
+import { pythonRef } from "../../../host/python/policy.ts";
 import { cellStatus, describeCell, runPool } from "./pool.ts";
 import { cellsBar, type Counts, duration } from "../../util/progress.ts";
 import { assignShards, type Shard } from "./shard.ts";
@@ -42,6 +43,10 @@ export interface ExperimentOptions {
   registry?: PolicyRegistry;
   /** Stops the run: running workers are ended, their cells left to the next run. */
   signal?: AbortSignal;
+  /** `--trust-plugins`: trust plugins (a Python policy needs it, or the scenario's key). */
+  trustPlugins?: boolean;
+  /** `--python-policy`: Python modules added to the experiment's policies (absolute paths). */
+  pythonPolicies?: string[];
 }
 
 /** A cell of the manifest and where this run stands with it. */
@@ -64,10 +69,28 @@ export function defaultOut(name: string, profile?: string): string {
   return join("out", "experiments", profile ? `${name}-${profile}` : name);
 }
 
+/**
+ * Loads `file` with the `--python-policy` modules added to its policies
+ * (which have no place in the file: their problems are not located there).
+ */
+async function load(file: string, o: ExperimentOptions): Promise<LoadedExperiment> {
+  const loaded = await loadExperiment(file, o.profile);
+  const extra = (o.pythonPolicies ?? []).map((p) => pythonRef(resolve(p)));
+  if (extra.length === 0) return loaded;
+  const e = loaded.experiment;
+  const n = e.policies.length;
+  return {
+    ...loaded,
+    experiment: { ...e, policies: [...e.policies, ...extra] },
+    locate: (path, atKey) =>
+      path[0] === "policies" && Number(path[1]) >= n ? { message: "" } : loaded.locate(path, atKey),
+  };
+}
+
 /** Loads and expands `file`, and reads which of its cells are done. */
 export async function plan(file: string, o: ExperimentOptions = {}): Promise<Plan> {
-  const loaded = await loadExperiment(file, o.profile);
-  const x = await expand(loaded, o.registry ?? defaultRegistry());
+  const loaded = await load(file, o);
+  const x = await expand(loaded, o.registry ?? defaultRegistry(), undefined, o.trustPlugins);
   const out = o.out ?? defaultOut(loaded.experiment.name, o.profile);
   const shard = o.shard ?? { index: 1, count: 1 };
   const shards = assignShards(x.cells, shard.count);
@@ -153,9 +176,22 @@ async function checkOut(out: string, x: Expansion): Promise<void> {
   }
 }
 
-/** How a worker process runs one cell: this program, with the CLI's permissions. */
-export function workerCommand(file: string, out: string, profile?: string) {
-  const rest = ["experiment", file, "--out", out, ...(profile ? ["--profile", profile] : [])];
+/** How a worker process runs one cell: this program, with the CLI's permissions and flags. */
+export function workerCommand(
+  file: string,
+  out: string,
+  profile?: string,
+  o: Pick<ExperimentOptions, "trustPlugins" | "pythonPolicies"> = {},
+) {
+  const rest = [
+    "experiment",
+    file,
+    "--out",
+    out,
+    ...(profile ? ["--profile", profile] : []),
+    ...(o.trustPlugins ? ["--trust-plugins"] : []),
+    ...(o.pythonPolicies ?? []).flatMap((p) => ["--python-policy", resolve(p)]),
+  ];
   const exe = Deno.execPath();
   return (hash: string) => {
     const args = [...rest, "--cell", hash];
@@ -225,7 +261,7 @@ async function runPlan(file: string, p: Plan, o: ExperimentOptions): Promise<Run
   await runPool(todo, done, {
     jobs,
     out: p.out,
-    worker: workerCommand(file, resolve(p.out), o.profile),
+    worker: workerCommand(file, resolve(p.out), o.profile, o),
     signal: o.signal,
     onStart: () => {
       counts.running++;
@@ -261,9 +297,9 @@ export async function runOneCell(
   hash: string,
   o: ExperimentOptions & { out: string },
 ): Promise<boolean> {
-  const loaded = await loadExperiment(file, o.profile);
+  const loaded = await load(file, o);
   const registry = o.registry ?? defaultRegistry();
-  const x = await expand(loaded, registry);
+  const x = await expand(loaded, registry, undefined, o.trustPlugins);
   const cell = x.cells.find((c) => c.hash === hash);
   if (!cell) {
     throw new UserError(
@@ -272,5 +308,5 @@ export async function runOneCell(
     );
   }
   console.error(describeCell(cell));
-  return await runCell(x, cell, o.out, registry);
+  return await runCell(x, cell, o.out, registry, o.trustPlugins);
 }
