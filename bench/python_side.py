@@ -81,7 +81,7 @@ def bench_vector(scenario, E, seconds):
         ta = time.perf_counter()
         write_frame(eng._in, STEP, a.data)
         tb = time.perf_counter()
-        _, body = read_frame(eng._out)
+        _, body = read_frame(eng._out, eng._spin_s)
         tc = time.perf_counter()
         eng._mask = Batch(body, eng._mask).mask
         td = time.perf_counter()

@@ -15,8 +15,8 @@ export class NeighbourIndex {
   readonly #radius: number;
   #cells = new Map<number, number[]>();
   #pool: number[][] = [];
-  #x: ArrayLike<number> = [];
-  #y: ArrayLike<number> = [];
+  #x: ArrayLike<number> = new Float64Array(0);
+  #y: ArrayLike<number> = new Float64Array(0);
   #active: ArrayLike<number> | undefined;
   #linear = true;
   readonly #out: number[] = [];

@@ -215,7 +215,8 @@ def reset_request(seed: int | None = None, episode: int | None = None) -> bytes:
 class Engine:
     """A running engine: open a scenario once, then reset and step it."""
 
-    def __init__(self) -> None:
+    def __init__(self, spin_us: float = 1000.0) -> None:
+        """Starts an engine; replies are awaited by polling for up to ``spin_us`` (then asleep)."""
         try:
             self._proc = subprocess.Popen(
                 command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
@@ -226,6 +227,9 @@ class Engine:
         self._out = self._proc.stdout.fileno()
         for fd in (self._in, self._out):
             _widen(fd)
+        self._spin_s = max(0.0, float(spin_us)) / 1e6
+        if self._spin_s > 0:
+            os.set_blocking(self._out, False)
         self._finalizer = weakref.finalize(self, _stop, self._proc)
         self._mask: np.ndarray | None = None
         self.spec: dict = {}
@@ -251,7 +255,7 @@ class Engine:
     def receive(self) -> tuple[int, bytearray]:
         """Reads the reply of the last request; an error reply is raised."""
         try:
-            reply = read_frame(self._out)
+            reply = read_frame(self._out, self._spin_s)
         except (EOFError, OSError) as e:
             self._stopped(e)
         if reply is None:

@@ -32,8 +32,8 @@ class TupleEnv(gymnasium.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, scenario, seed=None, infeasible="remap", render_mode=None):
-        self._engine = Engine()
+    def __init__(self, scenario, seed=None, infeasible="remap", render_mode=None, spin_us=1000.0):
+        self._engine = Engine(spin_us)
         spec = self._engine.open(scenario, seed=seed, envs=1, infeasible=infeasible)
         self.spec_ = spec
         self.n_agents = I = spec["agents"]

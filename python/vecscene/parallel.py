@@ -40,11 +40,11 @@ class VecsceneParallelEnv(ParallelEnv):
 
     metadata = {"name": f"vecscene_v{ENV_VERSION}", "render_modes": [], "is_parallelizable": True}
 
-    def __init__(self, scenario, seed=None, *, infeasible="raise", render_mode=None):
+    def __init__(self, scenario, seed=None, *, infeasible="raise", render_mode=None, spin_us=1000.0):
         if render_mode is not None:
             raise ValueError(f"vecscene renders nothing: render_mode must be None, got {render_mode!r}")
         self.render_mode = None
-        self._engine = Engine()
+        self._engine = Engine(spin_us)
         spec = self._engine.open(scenario, seed=seed, envs=1, infeasible=infeasible)
         self.spec = spec
         self.possible_agents = [f"cv_{i}" for i in range(spec["agents"])]
@@ -149,6 +149,9 @@ def parallel_env(scenario, seed=None, **options) -> VecsceneParallelEnv:
     is ``"raise"`` (an infeasible action is an :class:`InvalidActionError`,
     nothing stepped) or ``"remap"`` (cut to the CV's own partitions, an
     out-of-range node sent to the RSU; the count is in the batch).
+    ``spin_us``: how long to poll for the engine's reply before sleeping
+    (default 1000 µs; a slot's reply comes sooner, and the process is not put
+    to sleep and woken per step; 0 always sleeps).
     """
     return VecsceneParallelEnv(scenario, seed, **options)
 

@@ -41,7 +41,7 @@ class VecsceneVectorEnv(VectorEnv):
         "render_modes": [],
     }
 
-    def __init__(self, scenario, num_envs, seed=None, *, infeasible="raise", workers=1):
+    def __init__(self, scenario, num_envs, seed=None, *, infeasible="raise", workers=1, spin_us=1000.0):
         E = int(num_envs)
         if E < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs!r}")
@@ -51,7 +51,7 @@ class VecsceneVectorEnv(VectorEnv):
         # Worker w holds environments [start_w, start_w + size_w) of the vector.
         sizes = [E // workers + (w < E % workers) for w in range(workers)]
         starts = np.cumsum([0] + sizes[:-1]).tolist()
-        self._engines = [Engine() for _ in range(workers)]
+        self._engines = [Engine(spin_us) for _ in range(workers)]
         self._ranges = [(a, a + n) for a, n in zip(starts, sizes)]
         self._infeasible = infeasible
         try:
@@ -172,6 +172,6 @@ def vector_env(scenario, num_envs, seed=None, **options) -> VecsceneVectorEnv:
     ``workers`` engine processes (default 1) share them and step in parallel; the results
     do not depend on how many. More than one pays where the machine has idle cores (see
     docs/RESULTS.md: on a 2-vCPU machine whose two processes run only 1.15x as fast as one,
-    two workers were slower).
+    two workers were slower). ``spin_us`` as for :func:`parallel_env`.
     """
     return VecsceneVectorEnv(scenario, num_envs, seed, **options)
