@@ -9,7 +9,8 @@
  *
  * - `python.steps_per_s`: PettingZoo parallel env, random masked actions.
  * - `python.vector64_slots_per_s`: env-slots per second at 64 envs per call;
- *   `python.vector64_vs_engine`: its ratio to `python.engine_slots_per_s`.
+ *   `python.vector64_vs_engine`: its ratio to `python.engine_slots_per_s`,
+ *   the mean of the engine measured just before and just after.
  * - `python.vector64_call_us` = write + wait + parse + the Python work
  *   (sampling actions); `python.vector64_engine_us` is the server's step of
  *   the 64 environments in-process; the rest of the wait is the transport
@@ -51,12 +52,14 @@ export async function benchPython(): Promise<Record<string, number>> {
   try {
     const scenario = `${dir}/bench.yaml`;
     await Deno.writeTextFile(scenario, benchScenarioText(7, 5, "greedy"));
-    const engine = await slotsPerSecond(7, 5, "greedy", 3000);
+    // The engine before and after the Python side: their mean is the ratio's reference, so
+    // that a drift of the machine's speed during the run does not bias it.
+    const before = await slotsPerSecond(7, 5, "greedy", 3000);
     const engineUs = await serverStepUs(scenario, 64, 2000);
     const py = python();
     if (!py) {
       console.error("bench python.: no .venv (run .ci/run) and no VECSCENE_TEST_PYTHON: NaN");
-      return { "python.engine_slots_per_s": engine, "python.steps_per_s": NaN };
+      return { "python.engine_slots_per_s": before, "python.steps_per_s": NaN };
     }
     const out = await new Deno.Command(py, {
       args: [`${ROOT}bench/python_side.py`, scenario, "3"],
@@ -65,8 +68,12 @@ export async function benchPython(): Promise<Record<string, number>> {
     }).output();
     if (out.code !== 0) throw new Error(`bench/python_side.py failed (exit ${out.code})`);
     const p = JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number>;
+    const after = await slotsPerSecond(7, 5, "greedy", 3000);
+    const engine = (before + after) / 2;
     const figures: Record<string, number> = {
       "python.engine_slots_per_s": engine,
+      "python.engine_slots_per_s_before": before,
+      "python.engine_slots_per_s_after": after,
       "python.steps_per_s": p.steps_per_s,
       "python.roundtrip_us": p.roundtrip_us,
       "python.vector64_slots_per_s": p.vector64_slots_per_s,

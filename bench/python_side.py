@@ -25,14 +25,15 @@ from vecscene._frames import read_frame, write_frame
 
 
 def random_masked(rng, mask, layers_of, nodes):
-    """A uniform feasible action per agent: the feasible set is partitions x feasible nodes (A10)."""
-    node_mask = mask[..., :nodes]
-    u = rng.random(mask.shape[:-1] + (2,))
-    partitions = layers_of + 1
-    phi = (u[..., 0] * partitions).astype(np.int64)
-    feasible = node_mask.cumsum(-1)
-    k = (u[..., 1] * feasible[..., -1]).astype(np.int64)
-    node = (feasible <= k[..., None]).sum(-1)
+    """A uniform feasible action per agent.
+
+    The feasible set is the product of the CV's partitions and its feasible
+    nodes (A10), so a uniform partition and, among the feasible nodes, the one
+    with the largest of independent uniform draws make a uniform action.
+    """
+    u = rng.random(mask.shape[:-1] + (nodes + 1,))
+    node = (u[..., :nodes] * mask[..., :nodes]).argmax(-1)
+    phi = (u[..., nodes] * (layers_of + 1)).astype(np.int64)
     return phi * nodes + node
 
 
