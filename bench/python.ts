@@ -15,12 +15,17 @@
  *   (sampling actions); `python.vector64_engine_us` is the server's step of
  *   the 64 environments in-process; the rest of the wait is the transport
  *   (the reply's write, the pipe, two process wake-ups).
+ * - `python.qmix_torch_update_ms`: one update of examples/python/qmix.py
+ *   (PyTorch, one thread, the paper's regime and sizes, batch 64) next to
+ *   `python.pqmix_update_1thread_ms`, the project's P-QMIX on the same
+ *   batch shape, in the same run (NaN without PyTorch).
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
 import { open } from "../app/serve.ts";
 import { benchScenarioText, slotsPerSecond } from "./engine.ts";
+import { benchLearning } from "./learning.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -70,6 +75,15 @@ export async function benchPython(): Promise<Record<string, number>> {
     const p = JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number>;
     const after = await slotsPerSecond(7, 5, "greedy", 3000);
     const engine = (before + after) / 2;
+    const torch = await new Deno.Command(py, {
+      args: [`${ROOT}examples/python/qmix.py`, "--bench-update", "40", "--threads", "1"],
+      env: { PYTHONPATH: `${ROOT}python` },
+      stderr: "inherit",
+    }).output();
+    const qmixMs = torch.code === 0
+      ? (JSON.parse(new TextDecoder().decode(torch.stdout)) as { update_ms: number }).update_ms
+      : NaN;
+    const pqmix = await benchLearning("pqmix");
     const figures: Record<string, number> = {
       "python.engine_slots_per_s": engine,
       "python.engine_slots_per_s_before": before,
@@ -85,6 +99,8 @@ export async function benchPython(): Promise<Record<string, number>> {
       "python.vector64_transport_us": p.vector64_wait_us - engineUs,
       "python.vector64_parse_us": p.vector64_parse_us,
       "python.vector64_reply_bytes": p.vector64_reply_bytes,
+      "python.qmix_torch_update_ms": qmixMs,
+      "python.pqmix_update_1thread_ms": pqmix["pqmix.update_1thread_ms"],
     };
     return figures;
   } finally {
