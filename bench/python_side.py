@@ -37,8 +37,8 @@ def random_masked(rng, mask, layers_of, nodes):
     return phi * nodes + node
 
 
-def bench_single(scenario, seconds):
-    env = vecscene.parallel_env(scenario, seed=1)
+def bench_single(scenario, seconds, spin_us):
+    env = vecscene.parallel_env(scenario, seed=1, spin_us=spin_us)
     spec = env.spec
     layers = np.array(spec["layers"])
     rng = np.random.default_rng(0)
@@ -58,8 +58,8 @@ def bench_single(scenario, seconds):
     return rate
 
 
-def bench_vector(scenario, E, seconds):
-    v = vecscene.vector_env(scenario, E, seed=1, workers=1)
+def bench_vector(scenario, E, seconds, spin_us, workers=1):
+    v = vecscene.vector_env(scenario, E, seed=1, workers=workers, spin_us=spin_us)
     spec = v.spec
     layers = np.array(spec["layers"])
     rng = np.random.default_rng(0)
@@ -72,6 +72,9 @@ def bench_vector(scenario, E, seconds):
         calls += 1
     elapsed = time.perf_counter() - t0
     # The parts of one call, with fixed feasible actions (partition 1 at the RSU).
+    if workers > 1:  # the parts of a call are one engine's
+        v.close()
+        return {f"vector{E}_slots_per_s": E * calls / elapsed, f"vector{E}_call_us": elapsed / calls * 1e6}
     eng = v._engines[0]
     a = np.zeros((E, spec["agents"]), np.int32)
     parts = np.zeros(3)
@@ -101,8 +104,8 @@ def bench_vector(scenario, E, seconds):
     }
 
 
-def bench_roundtrip(scenario, seconds):
-    v = vecscene.vector_env(scenario, 1, seed=1)
+def bench_roundtrip(scenario, seconds, spin_us):
+    v = vecscene.vector_env(scenario, 1, seed=1, spin_us=spin_us)
     v.reset()
     eng = v._engines[0]
     a = np.zeros((1, v.spec["agents"]), np.int32)
@@ -117,11 +120,14 @@ def bench_roundtrip(scenario, seconds):
 
 
 def main():
+    """``python_side.py SCENARIO [SECONDS] [SPIN_US] [WORKERS]`` (defaults 3, 1000, 1)."""
     scenario = sys.argv[1]
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
-    out = {"steps_per_s": bench_single(scenario, seconds)}
-    out.update(bench_vector(scenario, 64, seconds))
-    out["roundtrip_us"] = bench_roundtrip(scenario, seconds / 2)
+    spin_us = float(sys.argv[3]) if len(sys.argv) > 3 else 1000.0
+    workers = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    out = {"steps_per_s": bench_single(scenario, seconds, spin_us)}
+    out.update(bench_vector(scenario, 64, seconds, spin_us, workers))
+    out["roundtrip_us"] = bench_roundtrip(scenario, seconds / 2, spin_us)
     print(json.dumps(out))
 
 
