@@ -53,3 +53,13 @@ def test_a_scenario_by_path_and_the_raise_option():
     obs, reward, _, _, info = env.step(feasible)
     assert info["remapped"] == 0
     env.close()
+
+
+def test_new_york_opens_from_its_shipped_trace():
+    env = gymnasium.make("vecscene/NewYork-v0")
+    obs, info = env.reset(seed=1)
+    assert len(obs) == env.unwrapped.n_agents == 7
+    feasible = [int(np.flatnonzero(m)[0]) for m in info["action_mask"]]
+    _, reward, _, truncated, _ = env.step(feasible)
+    assert np.isfinite(reward) and truncated is False
+    env.close()
