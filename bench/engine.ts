@@ -8,6 +8,8 @@
 import { parseScenario } from "../engine/scenario/load.ts";
 import { Env } from "../engine/sim/env.ts";
 import { compileWorld } from "../engine/world.ts";
+import { counterfactualObjectives, CounterfactualScratch } from "../engine/sim/counterfactual.ts";
+import { actionCount } from "../engine/sim/encoding.ts";
 import { playEpisode } from "../host/episode.ts";
 import { instantiate, type Player } from "../host/player.ts";
 import { defaultRegistry } from "../host/registry.ts";
@@ -54,6 +56,34 @@ export function playedSlotsPerSecond(env: Env, player: Player, minMs: number): n
   return slots / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * Graded per-slot targets (issue 19) at the paper's size: milliseconds per
+ * slot for every CV's every action (`engine/sim/counterfactual.ts`), the
+ * others held at a base decision (partition 1 at the RSU), and the number
+ * of evaluations of (34) that takes.
+ */
+export function counterfactualCost(minMs: number): { ms: number; evaluations: number } {
+  const world = compileWorld(parseScenario(benchScenarioText(7, 5, "greedy"), "<bench>"));
+  const env = new Env(world);
+  const { cvCount: I, nodeCount: J } = world.info;
+  const width = Math.max(...world.info.tables.map((t) => actionCount(t.L, J)));
+  const out = new Float64Array(I * width);
+  const scratch = new CounterfactualScratch(I, J);
+  const base = { partition: new Int32Array(I).fill(1), target: new Int32Array(I) };
+  let slots = 0;
+  let evaluations = 0;
+  let episode = 1;
+  let obs = env.reset({ episode });
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) {
+    evaluations += counterfactualObjectives(obs, base, out, width, scratch);
+    slots++;
+    const step = env.step(base);
+    obs = step.truncated ? env.reset({ episode: ++episode }) : step.observation;
+  }
+  return { ms: (performance.now() - t0) / slots, evaluations: evaluations / slots };
+}
+
 /** The engine's named figures. */
 export async function benchEngine(): Promise<Record<string, number>> {
   const paper = await slotsPerSecond(7, 5, "greedy", 2000);
@@ -66,6 +96,7 @@ export async function benchEngine(): Promise<Record<string, number>> {
     "{ use: genetic, params: { preset: converged } }",
     5000,
   );
+  const counterfactual = counterfactualCost(2000);
   return {
     "engine.slots_per_s": paper,
     "engine.slots_per_s_100cv": mid,
@@ -76,5 +107,7 @@ export async function benchEngine(): Promise<Record<string, number>> {
     "engine.ns_per_vehicle_slot_1000cv": 1e9 / (big * 1100),
     "genetic.ms_per_slot": 1000 / ga,
     "genetic.converged_ms_per_slot": 1000 / converged,
+    "engine.counterfactual_ms_per_slot": counterfactual.ms,
+    "engine.counterfactual_evaluations_per_slot": counterfactual.evaluations,
   };
 }
