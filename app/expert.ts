@@ -24,10 +24,12 @@ import {
 } from "../engine/output/expert.ts";
 import { canonicalJson, scenarioHash } from "../engine/scenario/hash.ts";
 import type { LoadedScenario } from "../engine/scenario/load.ts";
+import { counterfactualObjectives, CounterfactualScratch } from "../engine/sim/counterfactual.ts";
+import type { ExpertArrays } from "../engine/sim/dataset.ts";
 import { encodeAction, ENCODING_VERSION, encodingShape } from "../engine/sim/encoding.ts";
 import type { Decision, Observation, StepResult } from "../engine/sim/policy.ts";
 import { VERSION } from "../engine/version.ts";
-import { compileWorld } from "../engine/world.ts";
+import { compileWorld, type ScenarioInfo } from "../engine/world.ts";
 import type { SlotHooks } from "../host/episode.ts";
 import { evaluate } from "../host/evaluate.ts";
 import { pluginOptions } from "../host/plugin.ts";
@@ -50,6 +52,11 @@ export interface ExpertOptions {
   /** Continue a dataset that holds fewer episodes (default true). */
   resume?: boolean;
   flushEvery?: number;
+  /**
+   * Also record graded per-slot targets (engine/sim/counterfactual.ts): for
+   * each agent, every action's cost with the others at the expert's decision.
+   */
+  graded?: boolean;
   registry?: PolicyRegistry;
   trustPlugins?: boolean;
   /** Called after every episode with the count done and the running mean TCT. */
@@ -89,6 +96,7 @@ async function recordLocked(
     episodes: 0,
     slotsPerEpisode: info.slotsPerEpisode,
     ...encodingShape(info),
+    ...(o.graded ? { graded: { width: Math.max(...encodingShape(info).actionCounts) } } : {}),
     meanDelayS: 0,
     version: VERSION,
   };
@@ -109,7 +117,7 @@ async function recordLocked(
   const flushEvery = o.flushEvery ?? 10;
   const t0 = performance.now();
   let pending = empty({ ...header, episodes: 0 });
-  const taped = tape(header);
+  const taped = tape(header, info);
   const done = () => data.header.episodes + pending.header.episodes;
   await evaluate(world, resolved, {
     first: header.episodeOffset + data.header.episodes + 1,
@@ -136,10 +144,13 @@ async function recordLocked(
 }
 
 /** Slot hooks that record what the expert sees and decides; `take` returns an episode's record. */
-function tape(h: ExpertHeader) {
+function tape(h: ExpertHeader, info: ScenarioInfo) {
   const { agents: I, nodes: J, stateDim: D } = h;
   const T = h.slotsPerEpisode;
+  const W = h.graded?.width ?? 0;
   const local = new Float64Array(D);
+  const objectives = new Float64Array(I * W);
+  const scratch = new CounterfactualScratch(I, info.nodeCount);
   const fresh = () => ({
     state: new Float32Array(T * I * D),
     feasible: new Uint8Array(T * I * J),
@@ -148,8 +159,9 @@ function tape(h: ExpertHeader) {
     reward: new Float64Array(T),
     objective: new Float64Array(T),
     terminal: new Uint8Array(T),
+    ...(W > 0 ? { cost: new Float32Array(T * I * W) } : {}),
   });
-  let a = fresh();
+  let a: ExpertArrays = fresh();
   let t = 0;
   const hooks: SlotHooks = {
     decision(obs: Observation, d: Decision) {
@@ -159,6 +171,11 @@ function tape(h: ExpertHeader) {
         obs.nodeMask(i, a.feasible.subarray(r * J, (r + 1) * J));
         a.types[r] = obs.state.cvType[i];
         a.actions[r] = encodeAction(d.partition[i], d.target[i], J);
+      }
+      if (a.cost) {
+        counterfactualObjectives(obs, d, objectives, W, scratch);
+        const own = obs.evaluate(d);
+        for (let k = 0; k < I * W; k++) a.cost[t * I * W + k] = objectives[k] - own;
       }
     },
     step(step: StepResult) {
@@ -190,6 +207,7 @@ function empty(h: ExpertHeader): ExpertData {
       reward: new Float64Array(0),
       objective: new Float64Array(0),
       terminal: new Uint8Array(0),
+      ...(h.graded ? { cost: new Float32Array(0) } : {}),
     },
   };
 }
@@ -213,6 +231,9 @@ function mismatch(have: ExpertHeader, want: ExpertHeader): string | undefined {
   }
   if (canonicalJson(have.expert) !== canonicalJson(want.expert)) {
     return `with another expert (${canonicalJson(have.expert)})`;
+  }
+  if (Boolean(have.graded) !== Boolean(want.graded)) {
+    return have.graded ? "with graded targets (pass --graded)" : "without graded targets";
   }
   return undefined;
 }

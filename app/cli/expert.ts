@@ -29,6 +29,10 @@ function declare() {
     .option("--param <key=value>", "override an expert parameter, JSON value (repeatable)", collect)
     .option("--plugin <path>", "register a policy module (repeatable)", collect)
     .option("--trust-plugins", "run a plugin expert in-process with the CLI's permissions")
+    .option(
+      "--graded",
+      "also record every action's cost with the others at the expert's decision (graded targets)",
+    )
     .option("-q, --quiet", "no progress bar");
 }
 
@@ -55,6 +59,7 @@ export async function expertCommand(file: string, f: ExpertFlags): Promise<void>
       episodes: f.episodes,
       out,
       seed: f.seed,
+      graded: f.graded,
       registry: await registryWith(f.plugin, f.trustPlugins),
       trustPlugins: f.trustPlugins,
       signal: stop.signal,

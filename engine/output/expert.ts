@@ -4,7 +4,8 @@
  * vehicle: the raw local state (54), the feasible nodes (the action mask of
  * A10 with the header's action counts), the DNN type and the expert's action
  * a = (phi - 1) J + node; per slot: the reward (58), the objective (34) and
- * whether it ended its episode.
+ * whether it ended its episode. A graded dataset (`header.graded`) adds
+ * every action's cost (engine/sim/dataset.ts, `cost`).
  *
  * One file, `expert.bin`: the magic line `vecscene-expert/1\n`, a 4-byte
  * little-endian header length, the JSON header ({@linkcode ExpertHeader}),
@@ -38,6 +39,8 @@ const ORDER: readonly ArrayName[] = [
   "feasible",
   "terminal",
 ];
+/** The arrays of a dataset with header `h`: graded targets last, when it has them. */
+const orderOf = (h: ExpertHeader): readonly ArrayName[] => h.graded ? [...ORDER, "cost"] : ORDER;
 const KIND = {
   state: Float32Array,
   reward: Float64Array,
@@ -46,6 +49,7 @@ const KIND = {
   actions: Int32Array,
   feasible: Uint8Array,
   terminal: Uint8Array,
+  cost: Float32Array,
 } as const;
 
 /** The number of slots recorded. */
@@ -65,27 +69,29 @@ function lengths(h: ExpertHeader): Record<ArrayName, number> {
     actions: a,
     feasible: a * h.nodes,
     terminal: rows,
+    cost: h.graded ? a * h.graded.width : 0,
   };
 }
 
 /** Encodes a dataset as the bytes of `expert.bin`. */
 export function encodeExpert(d: ExpertData): Uint8Array {
   const want = lengths(d.header);
-  for (const name of ORDER) {
-    if (d.arrays[name].length !== want[name]) {
+  const order = orderOf(d.header);
+  for (const name of order) {
+    if (d.arrays[name]?.length !== want[name]) {
       throw new RangeError(
         `Cannot encode the dataset as array "${name}" has the wrong length: ` +
-          `current value is ${d.arrays[name].length}, expected ${want[name]}`,
+          `current value is ${d.arrays[name]?.length}, expected ${want[name]}`,
       );
     }
   }
   // The arrays' region: each array at an 8-aligned offset from its start (which is 8-aligned).
   let size = 0;
-  for (const name of ORDER) size = pad8(size + d.arrays[name].byteLength);
+  for (const name of order) size = pad8(size + d.arrays[name]!.byteLength);
   const body = new Uint8Array(size);
   let at = 0;
-  for (const name of ORDER) {
-    const a = d.arrays[name];
+  for (const name of order) {
+    const a = d.arrays[name]!;
     body.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at = pad8(at + a.byteLength);
   }
@@ -130,10 +136,16 @@ export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
         `reads encoding ${ENCODING_VERSION} (engine/sim/encoding.ts): record it again`,
     );
   }
+  if (
+    header.graded !== undefined &&
+    !(Number.isSafeInteger(header.graded?.width) && header.graded.width > 0)
+  ) {
+    throw bad(`header field "graded" is ${JSON.stringify(header.graded)}`);
+  }
   const want = lengths(header);
   const arrays = {} as Record<ArrayName, unknown>;
   let at = pad8(headEnd);
-  for (const name of ORDER) {
+  for (const name of orderOf(header)) {
     const Kind = KIND[name];
     const byteLength = want[name] * Kind.BYTES_PER_ELEMENT;
     if (at + byteLength > bytes.length) throw bad(`array "${name}" is truncated`);
@@ -169,9 +181,9 @@ export async function readExpert(path: string): Promise<ExpertData> {
 /** Appends the rows of `b` to `a` (same scenario, expert and shapes). */
 export function concatExpert(a: ExpertData, b: ExpertData): ExpertData {
   const arrays = {} as Record<ArrayName, unknown>;
-  for (const name of ORDER) {
-    const x = a.arrays[name];
-    const y = b.arrays[name];
+  for (const name of orderOf(a.header)) {
+    const x = a.arrays[name]!;
+    const y = b.arrays[name]!;
     const out = new KIND[name](x.length + y.length);
     out.set(x as never);
     out.set(y as never, x.length);

@@ -33,6 +33,11 @@ export interface ExpertHeader {
   stateDim: number;
   /** Actions (L_k + 1) J per DNN type. */
   actionCounts: number[];
+  /**
+   * Present when the dataset holds graded per-slot targets (`expert
+   * --graded`, engine/sim/counterfactual.ts): `width` actions per agent row.
+   */
+  graded?: { width: number };
   /** Mean task completion time of the expert over the recorded episodes (s). */
   meanDelayS: number;
   version: string;
@@ -53,6 +58,13 @@ export interface ExpertArrays {
   objective: Float64Array;
   /** [rows] 1 at an episode's last slot. */
   terminal: Uint8Array;
+  /**
+   * With `header.graded`: [rows * agents * width], for each agent and action
+   * a, the objective (34) of the expert's joint decision with the agent's
+   * action replaced by a, less the objective of the expert's own; Infinity
+   * where a is infeasible or past the agent's action count.
+   */
+  cost?: Float32Array;
 }
 
 /** A dataset: its header and arrays. */
