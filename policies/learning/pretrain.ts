@@ -16,6 +16,13 @@
  *    estimate, `qNoise`), with gradients through all M steps (A12);
  *    Adam of its own (the fine-tuning optimiser starts fresh), then the
  *    target agent set to the cloned one;
+ *    with a graded dataset (`expert --graded`, issue 19) the agent learns
+ *    the cost of every action instead: its Q-values regress (mean squared
+ *    error over the feasible actions) on the graded targets, -cost x
+ *    rewardScale, the objective (34) of each action with the others at the
+ *    expert's decision, less the expert's own; the MLP in the cloning phase,
+ *    the diffusion agent (after cloning its denoiser on the expert's action)
+ *    through its whole reverse chain in the chain phase;
  * 3. the expert's transitions (S, A, r, S') into the replay buffer;
  * 4. mixer warm-up: `mixerWarmup` QMIX updates on them with the agent
  *    network frozen, so that fine-tuning starts from a mixer that fits the
@@ -99,6 +106,11 @@ export interface EncodedExpert {
   /** [slots * agents * stateDim] normalised local states. */
   states: Float32Array;
   rows: number;
+  /**
+   * A graded dataset's targets: [rows, maxActions] -cost x rewardScale, and
+   * their weights (1 where the action is feasible, else 0).
+   */
+  graded?: { targets: Float32Array; weights: Float32Array };
 }
 
 // ---------------------------------------------------------------------------
@@ -110,6 +122,7 @@ export function encodeExpert(
   data: ExpertData,
   info: ScenarioInfo,
   queueScaleGflop: number,
+  rewardScale = 1,
 ): EncodedExpert {
   const a = data.arrays;
   const rows = a.actions.length;
@@ -120,13 +133,49 @@ export function encodeExpert(
     info,
     queueScaleGflop,
   );
+  const masks = learner.masks(a.feasible, a.types, rows);
   return {
     inputs: learner.inputs(states, a.types, rows),
-    masks: learner.masks(a.feasible, a.types, rows),
+    masks,
     actions: a.actions,
     states,
     rows,
+    ...(a.cost
+      ? {
+        graded: gradedTargets(
+          a.cost,
+          data.header.graded!.width,
+          masks,
+          learner.maxActions,
+          rewardScale,
+        ),
+      }
+      : {}),
   };
+}
+
+/** The graded targets -cost x rewardScale over each row's feasible actions. */
+function gradedTargets(
+  cost: Float32Array,
+  width: number,
+  masks: Float32Array,
+  A: number,
+  rewardScale: number,
+): { targets: Float32Array; weights: Float32Array } {
+  if (width !== A) {
+    throw new RangeError(
+      `Cannot use the graded targets as their rows have ${width} actions: the learner has ${A}`,
+    );
+  }
+  const targets = new Float32Array(masks.length);
+  const weights = new Float32Array(masks.length);
+  for (let k = 0; k < masks.length; k++) {
+    if (masks[k] > 0 && Number.isFinite(cost[k])) {
+      targets[k] = -cost[k] * rewardScale;
+      weights[k] = 1;
+    }
+  }
+  return { targets, weights };
 }
 
 // ---------------------------------------------------------------------------
@@ -173,14 +222,26 @@ export function pretrain(
   };
   let losses: number[];
   try {
+    const diffusion = learner.agent.noiseSteps > 0;
     losses = phase(
       "clone",
       o.steps,
       o.batch,
-      (idx) => cloneGradient(learner, enc, idx, rng, o.ceWeight),
+      (idx) =>
+        enc.graded && !diffusion
+          ? gradedGradient(learner, enc, idx, rng)
+          : cloneGradient(learner, enc, idx, rng, o.ceWeight),
     );
-    if (learner.agent.noiseSteps > 0) {
-      phase("chain", o.chainSteps, o.replayBatch, (idx) => chainGradient(learner, enc, idx, rng));
+    if (diffusion) {
+      phase(
+        "chain",
+        o.chainSteps,
+        o.replayBatch,
+        (idx) =>
+          enc.graded
+            ? gradedGradient(learner, enc, idx, rng)
+            : chainGradient(learner, enc, idx, rng),
+      );
     }
   } finally {
     adam.dispose();
@@ -328,6 +389,46 @@ export function chainGradient(
     return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), y), 1)));
   });
   tf.dispose([x, m, y, noise]);
+  return out;
+}
+
+/**
+ * The graded loss on rows `idx`: the mean squared error of the agent's
+ * Q-values (the MLP's output, the diffusion agent's reverse chain (42))
+ * against the graded targets, over each row's feasible actions.
+ */
+export function gradedGradient(
+  learner: CloneLearner,
+  enc: EncodedExpert,
+  idx: Int32Array,
+  rng: Rng,
+): { loss: number; grad: Tensor } {
+  const A = learner.maxActions;
+  const W = learner.inputDim;
+  const n = idx.length;
+  const g = enc.graded!;
+  const xIn = new Float32Array(n * W);
+  const yIn = new Float32Array(n * A);
+  const wIn = new Float32Array(n * A);
+  for (let k = 0; k < n; k++) {
+    const r = idx[k];
+    xIn.set(enc.inputs.subarray(r * W, (r + 1) * W), k * W);
+    yIn.set(g.targets.subarray(r * A, (r + 1) * A), k * A);
+    wIn.set(g.weights.subarray(r * A, (r + 1) * A), k * A);
+  }
+  const count = wIn.reduce((s, v) => s + v, 0);
+  const diffusion = learner.agent.noiseSteps > 0;
+  const noise = diffusion ? learner.noise(n, rng) : [];
+  const x = tf.tensor2d(xIn, [n, W]);
+  const y = tf.tensor2d(yIn, [n, A]);
+  const w = tf.tensor2d(wIn, [n, A]);
+  const out = agentGradient(learner.agent.params, () => {
+    const q = diffusion
+      ? learner.agentLogits(learner.agent, x, noise)
+      : learner.agent.logits(x, []);
+    return tf.div(tf.sum(tf.mul(w, tf.square(tf.sub(q, y)))), Math.max(1, count));
+  });
+  tf.dispose([x, y, w, ...noise]);
   return out;
 }
 

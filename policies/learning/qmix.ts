@@ -492,7 +492,7 @@ export class QmixPolicy implements PolicyInstance {
       );
     }
     const o = this.opts;
-    const enc = encodeExpert(this.learner, data, this.info, o.queueScaleGflop);
+    const enc = encodeExpert(this.learner, data, this.info, o.queueScaleGflop, o.rewardScale);
     const report = pretrain(this.learner, enc, data, this.buffer, this.trainRng, {
       steps: o.pretrainSteps,
       batch: o.pretrainBatch,
