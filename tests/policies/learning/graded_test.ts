@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { recordExpert } from "../../../app/expert.ts";
-import { type ExpertData } from "../../../engine/output/expert.ts";
+import type { ExpertData } from "../../../engine/output/expert.ts";
 import { parseScenario } from "../../../engine/scenario/load.ts";
 import { argmaxFeasible } from "../../../engine/sim/encoding.ts";
 import { encodeExpert } from "../../../policies/learning/pretrain.ts";
