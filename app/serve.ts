@@ -52,6 +52,7 @@ import { Env } from "../engine/sim/env.ts";
 import { VERSION } from "../engine/version.ts";
 import { compileWorld, type World } from "../engine/world.ts";
 import {
+  frame,
   HEADER_BYTES,
   type SyncFrameReader,
   type SyncWriter,
@@ -302,7 +303,7 @@ class Session {
       b.reward[e] = b.objective[e] = 0;
       b.delay.fill(0, e * this.spec.agents, (e + 1) * this.spec.agents);
       b.remapped[e] = 0;
-      this.#write(e, b.obs, true);
+      this.#write(e, true);
     }
     this.#live = true;
     b.meta[5] = 0;
@@ -344,14 +345,22 @@ class Session {
       b.delay.set(r.delayS, e * I);
       truncated = r.truncated; // every environment has the same T and started together
       if (truncated && this.spec.autoreset) {
-        this.#write(e, b.finalObs);
+        this.#states(e, b.finalObs);
         this.#start(e);
       }
-      this.#write(e, b.obs, truncated && this.spec.autoreset);
+      this.#write(e, truncated && this.spec.autoreset);
     }
     b.meta[5] = truncated ? FLAG.TRUNCATED : 0;
     if (truncated && !this.spec.autoreset) this.#live = false;
     return b.frame(truncated && this.spec.autoreset);
+  }
+
+  /** CV i of environment e as an error names it. */
+  #where(e: number, i: number): string {
+    const obs = this.#envs[e].observation;
+    const env = this.spec.stride > 1 ? `environment ${this.spec.offset + e}, ` : "";
+    return `${env}cv_${i} (${obs.table(i).name}, L = ${obs.table(i).L}) in episode ` +
+      `${obs.episode}, slot ${obs.slot}`;
   }
 
   /** Checks and decodes environment e's actions (A10); returns how many were remapped. */
@@ -366,14 +375,9 @@ class Session {
       const a = actions[i];
       const L = obs.table(i).L;
       const count = actionCount(L, J);
-      const where = () =>
-        `${this.spec.stride > 1 ? `environment ${this.spec.offset + e}, ` : ""}cv_${i} (${
-          obs.table(i).name
-        }, ` +
-        `L = ${L}) in episode ${obs.episode}, slot ${obs.slot}`;
       if (!(a >= 0 && a < this.spec.actions)) {
         throw new RequestError(
-          `Cannot step as the action of ${where()} is ${a}: actions are 0..${
+          `Cannot step as the action of ${this.#where(e, i)} is ${a}: actions are 0..${
             this.spec.actions - 1
           }`,
           "action",
@@ -384,7 +388,9 @@ class Session {
       if (a >= count || !mask[i * J + node]) {
         if (this.spec.infeasible === "raise") {
           throw new RequestError(
-            `Cannot step as the action of ${where()} is infeasible: ${a} = partition ${phi}, ` +
+            `Cannot step as the action of ${
+              this.#where(e, i)
+            } is infeasible: ${a} = partition ${phi}, ` +
               `node ${node}, and ${
                 a >= count
                   ? `its DNN has ${count} actions (partitions 1..${L + 1})`
@@ -403,23 +409,27 @@ class Session {
     return remapped;
   }
 
+  /** Writes the local states (54) of environment e's CVs into `out` (the batch's or its final). */
+  #states(e: number, out: Float32Array): void {
+    const { agents: I, stateDim: D } = this.spec;
+    const s = this.#envs[e].observation.state;
+    for (let i = 0; i < I; i++) writeLocalState(s, i, out, (e * I + i) * D);
+  }
+
   /**
-   * Writes environment e's observation into the batch: local states (54)
-   * into `obsOut`; for the current observation also the queues, ids and the
-   * mask rows (A10) of the CVs whose node mask or DNN changed since the
-   * batch before (all of them when `all`).
+   * Writes environment e's current observation into the batch: its local
+   * states, queues and ids, and the mask rows (A10) of the CVs whose node
+   * mask or DNN changed since the batch before (all of them when `all`).
    */
-  #write(e: number, obsOut: Float32Array, all = false): void {
-    const { agents: I, stateDim: D, nodes: J } = this.spec;
+  #write(e: number, all = false): void {
+    const { agents: I, nodes: J } = this.spec;
     const b = this.#batch;
     const obs = this.#envs[e].observation;
     const s = obs.state;
-    const final = obsOut === b.finalObs;
     const mask = this.#nodeMask;
     const sent = this.#nodeMasks[e];
+    this.#states(e, b.obs);
     for (let i = 0; i < I; i++) {
-      writeLocalState(s, i, obsOut, (e * I + i) * D);
-      if (final) continue;
       obs.nodeMask(i, mask);
       const r = e * I + i;
       let same = !all && b.dnn[r] === s.cvType[i];
@@ -432,7 +442,6 @@ class Session {
       expandNodeMask(mask, count, row);
       row.fill(0, count);
     }
-    if (final) return;
     b.cvQueue.set(s.cvQueueGflop, e * I);
     b.svQueue.set(s.svQueueGflop, e * s.svQueueGflop.length);
     b.rsuQueue.set(s.rsuQueueGflop, e * s.rsuQueueGflop.length);
@@ -445,11 +454,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function json(tag: number, value: unknown): Uint8Array {
-  const body = encoder.encode(JSON.stringify(value));
-  const out = new Uint8Array(HEADER_BYTES + body.length);
-  writeHeader(out, tag, body.length);
-  out.set(body, HEADER_BYTES);
-  return out;
+  return frame(tag, encoder.encode(JSON.stringify(value)));
 }
 
 function parse<T>(body: Uint8Array, what: string): T {

@@ -353,21 +353,25 @@ function agentGradient(p: ParamSet, loss: () => Tensor): { loss: number; grad: T
   return { loss: out, grad };
 }
 
+/** Rows `idx` of `src` (rows of `width` values), back to back. */
+function pick(src: Float32Array, width: number, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  for (let k = 0; k < idx.length; k++) {
+    out.set(src.subarray(idx[k] * width, (idx[k] + 1) * width), k * width);
+  }
+  return out;
+}
+
 /** Inputs, masks and one-hot expert actions of rows `idx`. */
 function gatherRows(learner: CloneLearner, enc: EncodedExpert, idx: Int32Array) {
-  const W = learner.inputDim;
   const A = learner.maxActions;
-  const n = idx.length;
-  const xIn = new Float32Array(n * W);
-  const mIn = new Float32Array(n * A);
-  const onehot = new Float32Array(n * A);
-  for (let k = 0; k < n; k++) {
-    const r = idx[k];
-    xIn.set(enc.inputs.subarray(r * W, (r + 1) * W), k * W);
-    mIn.set(enc.masks.subarray(r * A, (r + 1) * A), k * A);
-    onehot[k * A + enc.actions[r]] = 1;
-  }
-  return { xIn, mIn, onehot };
+  const onehot = new Float32Array(idx.length * A);
+  for (let k = 0; k < idx.length; k++) onehot[k * A + enc.actions[idx[k]]] = 1;
+  return {
+    xIn: pick(enc.inputs, learner.inputDim, idx),
+    mIn: pick(enc.masks, A, idx),
+    onehot,
+  };
 }
 
 /** Cross-entropy of the reverse chain's output x^0 (the policy's Q estimate) on rows `idx`. */
@@ -407,15 +411,9 @@ export function gradedGradient(
   const W = learner.inputDim;
   const n = idx.length;
   const g = enc.graded!;
-  const xIn = new Float32Array(n * W);
-  const yIn = new Float32Array(n * A);
-  const wIn = new Float32Array(n * A);
-  for (let k = 0; k < n; k++) {
-    const r = idx[k];
-    xIn.set(enc.inputs.subarray(r * W, (r + 1) * W), k * W);
-    yIn.set(g.targets.subarray(r * A, (r + 1) * A), k * A);
-    wIn.set(g.weights.subarray(r * A, (r + 1) * A), k * A);
-  }
+  const xIn = pick(enc.inputs, W, idx);
+  const yIn = pick(g.targets, A, idx);
+  const wIn = pick(g.weights, A, idx);
   const count = wIn.reduce((s, v) => s + v, 0);
   const diffusion = learner.agent.noiseSteps > 0;
   const noise = diffusion ? learner.noise(n, rng) : [];

@@ -14,17 +14,11 @@ import { Env } from "../../engine/sim/env.ts";
 import { compileWorld } from "../../engine/world.ts";
 import { greedy } from "../../policies/heuristics.ts";
 import { Rng } from "../../engine/rng.ts";
-import { SMALL_SCENARIO } from "../_helpers/learning.ts";
+import { smallScenarioFile } from "../_helpers/learning.ts";
 import { cli } from "../_helpers/mod.ts";
 
-async function scenarioFile(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "vecscene-graded-" });
-  await Deno.writeTextFile(join(dir, "small.yaml"), SMALL_SCENARIO);
-  return join(dir, "small.yaml");
-}
-
 Deno.test("graded dataset: each row's costs are the counterfactual objectives less the expert's", async () => {
-  const file = await scenarioFile();
+  const file = await smallScenarioFile();
   const loaded = await loadScenario(file);
   const out = join(file, "..", "graded");
   const data = await recordExpert(loaded, { policy: "greedy", episodes: 2, out, graded: true });
@@ -74,7 +68,7 @@ Deno.test("graded dataset: each row's costs are the counterfactual objectives le
 });
 
 Deno.test("graded dataset: a plain recording is what it was (no cost array, the same header)", async () => {
-  const file = await scenarioFile();
+  const file = await smallScenarioFile();
   const loaded = await loadScenario(file);
   const plain = await recordExpert(loaded, {
     policy: "greedy",
@@ -99,7 +93,7 @@ Deno.test("graded dataset: a plain recording is what it was (no cost array, the 
 });
 
 Deno.test("CLI: expert --graded records graded targets", async () => {
-  const file = await scenarioFile();
+  const file = await smallScenarioFile();
   const out = join(file, "..", "cli");
   const r = await cli(["expert", file, "-p", "greedy", "-e", "1", "-o", out, "--graded", "-q"]);
   assert.equal(r.code, 0, r.err);
