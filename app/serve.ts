@@ -342,7 +342,7 @@ class Session {
       const r = env.step({ partition: this.#partition[e], target: this.#target[e] });
       b.reward[e] = r.reward;
       b.objective[e] = r.objective;
-      b.delay.set(r.delayS, e * I);
+      for (let i = 0; i < I; i++) b.delay[e * I + i] = r.delayS[i];
       truncated = r.truncated; // every environment has the same T and started together
       if (truncated && this.spec.autoreset) {
         this.#states(e, b.finalObs);
@@ -422,29 +422,32 @@ class Session {
    * mask or DNN changed since the batch before (all of them when `all`).
    */
   #write(e: number, all = false): void {
-    const { agents: I, nodes: J } = this.spec;
+    const { agents: I, nodes: J, stateDim: D } = this.spec;
     const b = this.#batch;
     const obs = this.#envs[e].observation;
     const s = obs.state;
     const mask = this.#nodeMask;
     const sent = this.#nodeMasks[e];
-    this.#states(e, b.obs);
+    // Element by element: a typed array's set() costs more than these few values.
     for (let i = 0; i < I; i++) {
-      obs.nodeMask(i, mask);
       const r = e * I + i;
+      writeLocalState(s, i, b.obs, r * D);
+      b.cvQueue[r] = s.cvQueueGflop[i];
+      obs.nodeMask(i, mask);
       let same = !all && b.dnn[r] === s.cvType[i];
       for (let j = 0; same && j < J; j++) same = sent[i * J + j] === mask[j];
       if (same) continue;
-      sent.set(mask, i * J);
+      for (let j = 0; j < J; j++) sent[i * J + j] = mask[j];
       b.dnn[r] = s.cvType[i];
       const row = b.row(r);
       const count = actionCount(obs.table(i).L, J);
       expandNodeMask(mask, count, row);
       row.fill(0, count);
     }
-    b.cvQueue.set(s.cvQueueGflop, e * I);
-    b.svQueue.set(s.svQueueGflop, e * s.svQueueGflop.length);
-    b.rsuQueue.set(s.rsuQueueGflop, e * s.rsuQueueGflop.length);
+    const S = s.svQueueGflop.length;
+    for (let j = 0; j < S; j++) b.svQueue[e * S + j] = s.svQueueGflop[j];
+    const K = s.rsuQueueGflop.length;
+    for (let k = 0; k < K; k++) b.rsuQueue[e * K + k] = s.rsuQueueGflop[k];
     b.episode[e] = obs.episode;
     b.slot[e] = obs.slot;
   }

@@ -60,23 +60,46 @@ export class NeighbourIndex {
   }
 
   /**
-   * SV nodes (1-based: node s is SV s) within the radius of (x, y), in
-   * ascending order. The returned array is reused by the next call.
+   * Sets `mask[s] = 1` for every SV node s (1-based) within the radius of
+   * (x, y) and leaves the other entries as they are: the node mask (A10)
+   * without building a list (an array's length changes cost more than the
+   * scan at a few SVs).
    */
-  query(x: number, y: number): readonly number[] {
+  mark(x: number, y: number, mask: Uint8Array): void {
     const r = this.#radius;
-    const out = this.#out;
-    out.length = 0;
     if (this.#linear) {
       const active = this.#active;
       for (let s = 0; s < this.#x.length; s++) {
         if (active && !active[s]) continue;
         const dx = this.#x[s] - x;
         const dy = this.#y[s] - y;
-        if (dx * dx + dy * dy <= r * r) out.push(s + 1);
+        if (dx * dx + dy * dy <= r * r) mask[s + 1] = 1;
       }
+      return;
+    }
+    for (const s of this.query(x, y)) mask[s] = 1;
+  }
+
+  /**
+   * SV nodes (1-based: node s is SV s) within the radius of (x, y), in
+   * ascending order. The returned array is reused by the next call.
+   */
+  query(x: number, y: number): readonly number[] {
+    const r = this.#radius;
+    const out = this.#out;
+    if (this.#linear) {
+      const active = this.#active;
+      let k = 0;
+      for (let s = 0; s < this.#x.length; s++) {
+        if (active && !active[s]) continue;
+        const dx = this.#x[s] - x;
+        const dy = this.#y[s] - y;
+        if (dx * dx + dy * dy <= r * r) out[k++] = s + 1;
+      }
+      if (out.length !== k) out.length = k;
       return out; // ascending already
     }
+    out.length = 0;
     const cx = Math.floor(x / r);
     const cy = Math.floor(y / r);
     for (let gx = cx - 1; gx <= cx + 1; gx++) {

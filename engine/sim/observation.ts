@@ -75,9 +75,9 @@ export class Observation {
 
   /** Feasible nodes of CV `i`: 1 for the RSU (node 0) and each SV in V2V range, else 0. */
   nodeMask(i: number, out: Uint8Array = new Uint8Array(this.nodeCount)): Uint8Array {
-    out.fill(0);
     out[0] = 1;
-    for (const s of this.neighbours(i)) out[s] = 1;
+    for (let j = 1; j < out.length; j++) out[j] = 0;
+    this.#index.mark(this.state.cvX[i], this.state.cvY[i], out);
     return out;
   }
 

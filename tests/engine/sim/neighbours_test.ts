@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../../engine/rng.ts";
 import { NeighbourIndex } from "../../../engine/sim/neighbours.ts";
 
-Deno.test("grid neighbours equal brute force, and absent SVs are left out", () => {
+Deno.test("neighbours and the node mask equal brute force at every size, absent SVs left out", () => {
   const r = Rng.stream(5, "nb");
   const idx = new NeighbourIndex(150);
   for (let trial = 0; trial < 50; trial++) {
@@ -19,6 +19,9 @@ Deno.test("grid neighbours equal brute force, and absent SVs are left out", () =
         if (active[s] && Math.hypot(x[s] - qx, y[s] - qy) <= 150) want.push(s + 1);
       }
       assert.deepEqual([...idx.query(qx, qy)], want);
+      const mask = new Uint8Array(n + 1).fill(7); // entries out of range are left as they are
+      idx.mark(qx, qy, mask);
+      for (let s = 1; s <= n; s++) assert.equal(mask[s], want.includes(s) ? 1 : 7);
     }
   }
 });
