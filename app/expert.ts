@@ -4,6 +4,10 @@
  * training episodes, and every slot's local states, feasible nodes, types
  * and the expert's joint decision are kept (format: engine/output/expert.ts).
  *
+ * With an `actor` (DAgger), another policy steps the environment and the
+ * expert only labels the states the actor visits: the rows hold the
+ * expert's decision on each of them, with its reward and objective.
+ *
  * Episodes are numbered from `offset` (default 2,000,000) in the seed's
  * streams, apart from the held-out episodes 1..N of `run` and from RL
  * training's episodes (1,000,000 + n). The file is rewritten atomically
@@ -32,6 +36,7 @@ import { VERSION } from "../engine/version.ts";
 import { compileWorld, type ScenarioInfo } from "../engine/world.ts";
 import type { SlotHooks } from "../host/episode.ts";
 import { evaluate } from "../host/evaluate.ts";
+import { instantiate, type Player } from "../host/player.ts";
 import { pluginOptions } from "../host/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
 import { resolveOne } from "../host/resolve.ts";
@@ -57,6 +62,12 @@ export interface ExpertOptions {
    * each agent, every action's cost with the others at the expert's decision.
    */
   graded?: boolean;
+  /**
+   * DAgger labelling: this live policy steps the environment (greedily) and
+   * the expert's decisions on the states it visits are recorded; `checkpoint`
+   * names its weights in the header. The caller owns the player.
+   */
+  actor?: { player: Player; checkpoint?: string };
   registry?: PolicyRegistry;
   trustPlugins?: boolean;
   /** Called after every episode with the count done and the running mean TCT. */
@@ -97,6 +108,7 @@ async function recordLocked(
     slotsPerEpisode: info.slotsPerEpisode,
     ...encodingShape(info),
     ...(o.graded ? { graded: { width: Math.max(...encodingShape(info).actionCounts) } } : {}),
+    ...(o.actor ? { actor: actorOf(o.actor) } : {}),
     meanDelayS: 0,
     version: VERSION,
   };
@@ -117,24 +129,30 @@ async function recordLocked(
   const flushEvery = o.flushEvery ?? 10;
   const t0 = performance.now();
   let pending = empty({ ...header, episodes: 0 });
-  const taped = tape(header, info);
+  const taped = tape(header, info, Boolean(o.actor));
   const done = () => data.header.episodes + pending.header.episodes;
-  await evaluate(world, resolved, {
-    first: header.episodeOffset + data.header.episodes + 1,
-    episodes: Math.max(0, o.episodes - data.header.episodes),
-    plugins: pluginOptions(loaded.scenario, o.trustPlugins),
-    hooks: taped.hooks,
-    signal: o.signal,
-    onEpisode: async (fig) => {
-      pending = concatExpert(pending, taped.take(fig.meanDelayS));
-      if (pending.header.episodes >= flushEvery || done() >= o.episodes) {
-        data = concatExpert(data, pending);
-        pending = empty({ ...header, episodes: 0 });
-        await writeExpert(file, data);
-      }
-      o.onProgress?.(done(), o.episodes, meanOf(data, pending), (performance.now() - t0) / 1000);
-    },
-  });
+  const plugins = pluginOptions(loaded.scenario, o.trustPlugins);
+  const expert = o.actor ? await instantiate(resolved, world, { plugins }) : undefined;
+  try {
+    await evaluate(world, expert ? labelling(expert, o.actor!.player, taped.label) : resolved, {
+      first: header.episodeOffset + data.header.episodes + 1,
+      episodes: Math.max(0, o.episodes - data.header.episodes),
+      plugins,
+      hooks: taped.hooks,
+      signal: o.signal,
+      onEpisode: async (fig) => {
+        pending = concatExpert(pending, taped.take(fig.meanDelayS));
+        if (pending.header.episodes >= flushEvery || done() >= o.episodes) {
+          data = concatExpert(data, pending);
+          pending = empty({ ...header, episodes: 0 });
+          await writeExpert(file, data);
+        }
+        o.onProgress?.(done(), o.episodes, meanOf(data, pending), (performance.now() - t0) / 1000);
+      },
+    });
+  } finally {
+    expert?.instance.dispose?.();
+  }
   if (pending.header.episodes > 0) {
     data = concatExpert(data, pending);
     await writeExpert(file, data);
@@ -143,8 +161,54 @@ async function recordLocked(
   return data;
 }
 
-/** Slot hooks that record what the expert sees and decides; `take` returns an episode's record. */
-function tape(h: ExpertHeader, info: ScenarioInfo) {
+/**
+ * A player whose decisions are the actor's while the expert decides on the
+ * same observation, its decision handed to `label` (DAgger). The actor acts
+ * greedily; the expert gets the episode's context as if it played.
+ */
+function labelling(
+  expert: Player,
+  actor: Player,
+  label: (obs: Observation, d: Decision) => void,
+): Player {
+  const e = expert.instance;
+  const a = actor.instance;
+  return {
+    label: actor.label,
+    untrusted: expert.untrusted || actor.untrusted,
+    timeoutMs: expert.timeoutMs,
+    instance: {
+      reset(ctx) {
+        e.reset?.(ctx);
+        a.reset?.({ ...ctx, training: false });
+      },
+      decide(obs) {
+        label(obs, e.decide(obs));
+        return a.decide(obs);
+      },
+      observe(step) {
+        e.observe?.(step);
+        a.observe?.(step);
+      },
+    },
+  };
+}
+
+/** The header's record of an actor. */
+function actorOf(actor: NonNullable<ExpertOptions["actor"]>): NonNullable<ExpertHeader["actor"]> {
+  return {
+    label: actor.player.label,
+    ...(actor.checkpoint !== undefined ? { checkpoint: actor.checkpoint } : {}),
+  };
+}
+
+/**
+ * Slot hooks that record what the expert sees and decides; `take` returns
+ * an episode's record. With `labelOnly` the expert's decisions come through
+ * `label` (another policy steps the environment), and each row's reward and
+ * objective are those of the expert's decision on the visited state.
+ */
+function tape(h: ExpertHeader, info: ScenarioInfo, labelOnly: boolean) {
   const { agents: I, nodes: J, stateDim: D } = h;
   const T = h.slotsPerEpisode;
   const W = h.graded?.width ?? 0;
@@ -163,30 +227,38 @@ function tape(h: ExpertHeader, info: ScenarioInfo) {
   });
   let a: ExpertArrays = fresh();
   let t = 0;
+  const label = (obs: Observation, d: Decision) => {
+    for (let i = 0; i < I; i++) {
+      const r = t * I + i;
+      a.state.set(obs.localState(i, local), r * D);
+      obs.nodeMask(i, a.feasible.subarray(r * J, (r + 1) * J));
+      a.types[r] = obs.state.cvType[i];
+      a.actions[r] = encodeAction(d.partition[i], d.target[i], J);
+    }
+    const own = a.cost || labelOnly ? obs.evaluate(d) : 0;
+    if (a.cost) {
+      counterfactualObjectives(obs, d, objectives, W, scratch);
+      for (let k = 0; k < I * W; k++) a.cost[t * I * W + k] = objectives[k] - own;
+    }
+    if (labelOnly) {
+      a.objective[t] = own;
+      a.reward[t] = -own; // (58)
+    }
+  };
   const hooks: SlotHooks = {
-    decision(obs: Observation, d: Decision) {
-      for (let i = 0; i < I; i++) {
-        const r = t * I + i;
-        a.state.set(obs.localState(i, local), r * D);
-        obs.nodeMask(i, a.feasible.subarray(r * J, (r + 1) * J));
-        a.types[r] = obs.state.cvType[i];
-        a.actions[r] = encodeAction(d.partition[i], d.target[i], J);
-      }
-      if (a.cost) {
-        counterfactualObjectives(obs, d, objectives, W, scratch);
-        const own = obs.evaluate(d);
-        for (let k = 0; k < I * W; k++) a.cost[t * I * W + k] = objectives[k] - own;
-      }
-    },
+    ...(labelOnly ? {} : { decision: label }),
     step(step: StepResult) {
-      a.reward[t] = step.reward;
-      a.objective[t] = step.objective;
+      if (!labelOnly) {
+        a.reward[t] = step.reward;
+        a.objective[t] = step.objective;
+      }
       a.terminal[t] = step.terminated || step.truncated ? 1 : 0;
       t++;
     },
   };
   return {
     hooks,
+    label,
     take(meanDelayS: number): ExpertData {
       const out = { header: { ...h, episodes: 1, meanDelayS }, arrays: a };
       a = fresh();
@@ -231,6 +303,11 @@ function mismatch(have: ExpertHeader, want: ExpertHeader): string | undefined {
   }
   if (canonicalJson(have.expert) !== canonicalJson(want.expert)) {
     return `with another expert (${canonicalJson(have.expert)})`;
+  }
+  if (canonicalJson(have.actor ?? null) !== canonicalJson(want.actor ?? null)) {
+    return have.actor
+      ? `on the states of another actor (${canonicalJson(have.actor)})`
+      : "with the expert stepping the episodes (no actor)";
   }
   if (Boolean(have.graded) !== Boolean(want.graded)) {
     return have.graded ? "with graded targets (pass --graded)" : "without graded targets";

@@ -14,6 +14,7 @@ import type { PolicyDefinition } from "../engine/sim/policy.ts";
 import { exhaustive } from "../policies/exhaustive.ts";
 import { genetic } from "../policies/genetic.ts";
 import { greedy, local, random, rsu } from "../policies/heuristics.ts";
+import { localSearch } from "../policies/search.ts";
 
 /** A registered policy: its definition, or a loader for it. */
 type Entry = { def: PolicyDefinition } | { load: () => Promise<PolicyDefinition> };
@@ -84,6 +85,7 @@ export const HEURISTIC_POLICIES: readonly PolicyDefinition[] = [
   rsu,
   random,
   exhaustive,
+  localSearch,
 ] as unknown as PolicyDefinition[];
 
 /** The learning policies by id, each with the loader of its module. */

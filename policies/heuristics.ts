@@ -87,23 +87,28 @@ export const greedy = definePolicy({
   create(_params, { info }) {
     const d = buffers(info.cvCount);
     const cut = info.tables.map(smallestCut);
-    return {
-      decide(obs: Observation) {
-        const s = obs.state;
-        for (let i = 0; i < obs.cvCount; i++) {
-          d.partition[i] = cut[s.cvType[i]];
-          let node = 0;
-          let shortest = s.rsuQueueGflop[s.cvType[i]];
-          for (const sv of obs.neighbours(i)) {
-            if (s.svQueueGflop[sv - 1] < shortest) {
-              shortest = s.svQueueGflop[sv - 1];
-              node = sv;
-            }
-          }
-          d.target[i] = node;
-        }
-        return d;
-      },
-    };
+    return { decide: (obs: Observation) => greedyDecision(obs, cut, d) };
   },
 });
+
+/** Writes the greedy decision into `d`; `cut[k]` is type k's {@linkcode smallestCut}. */
+export function greedyDecision(
+  obs: Observation,
+  cut: readonly number[],
+  d: { partition: Int32Array; target: Int32Array },
+): { partition: Int32Array; target: Int32Array } {
+  const s = obs.state;
+  for (let i = 0; i < obs.cvCount; i++) {
+    d.partition[i] = cut[s.cvType[i]];
+    let node = 0;
+    let shortest = s.rsuQueueGflop[s.cvType[i]];
+    for (const sv of obs.neighbours(i)) {
+      if (s.svQueueGflop[sv - 1] < shortest) {
+        shortest = s.svQueueGflop[sv - 1];
+        node = sv;
+      }
+    }
+    d.target[i] = node;
+  }
+  return d;
+}

@@ -38,7 +38,15 @@ export interface ExpertHeader {
    * --graded`, engine/sim/counterfactual.ts): `width` actions per agent row.
    */
   graded?: { width: number };
-  /** Mean task completion time of the expert over the recorded episodes (s). */
+  /**
+   * Present when another policy stepped the environment and the expert only
+   * labelled the states it visited (DAgger, `expert --actor`, `train
+   * --dagger`): its label and checkpoint. The rows' actions, rewards and
+   * objectives are then the expert's decision on each visited state and its
+   * (58) and (34); the next states are the actor's.
+   */
+  actor?: { label: string; checkpoint?: string };
+  /** Mean task completion time over the recorded episodes (s): the actor's when there is one. */
   meanDelayS: number;
   version: string;
 }

@@ -3,11 +3,13 @@
  * policies: `pqmix` (an MLP agent network) and `mad2rl` (a diffusion agent
  * network, MODEL.md section 2.5). Read top to bottom, the algorithm is:
  *
- * 1. options: one typed object, the policy's params, in two named
- *    regimes: `paper` (MODEL.md section 3) and `perslot` (the default,
- *    MODEL.md A25); pre-training on an expert dataset (`pretrain.ts`,
- *    A26) comes before step 2 when asked for;
+ * 1. options: one typed object, the policy's params, in three named
+ *    regimes: `paper` (MODEL.md section 3), `perslot` (MODEL.md A25) and
+ *    `refined` (the default: per-slot, acting through the refinement of
+ *    MODEL.md section 6.1); pre-training on an expert dataset
+ *    (`pretrain.ts`, A26) comes before step 2 when asked for;
  * 2. act: masked argmax (56) of the agent network, epsilon-greedy (A14);
+ *    a greedy decision refined on (34) when `refineTopK` > 0 (R1-R2);
  * 3. store: (S, A, r, S') into the replay buffer once the slot is stepped;
  * 4. sample: a uniform mini-batch of E transitions;
  * 5. TD target (61) from the target networks, y = r at the last slot (A16);
@@ -58,6 +60,7 @@ import {
   maskedLogits,
   Mixer,
 } from "./networks.ts";
+import { refineDecision, topFeasible } from "../../engine/sim/refine.ts";
 import { TwoThreadUpdate } from "./parallel.ts";
 import { encodeExpert, pretrain } from "./pretrain.ts";
 import { type Batch, ReplayBuffer } from "./replay.ts";
@@ -129,6 +132,13 @@ const paperRegime = {
   pretrainCe: 0,
   pretrainChain: 0,
   mixerWarmup: 500,
+  /**
+   * Decision-time refinement (MODEL.md section 6.1): the RSU picks the joint
+   * decision by coordinate descent on (34) over each agent's `refineTopK`
+   * best actions, at most `refinePasses` passes; 0 acts by (56) alone.
+   */
+  refineTopK: 0,
+  refinePasses: 3,
 };
 
 /**
@@ -153,14 +163,23 @@ const perslotRegime = {
   pretrainChain: 2000,
 };
 
+/**
+ * The refined regime (`preset: refined`, the default): the per-slot regime
+ * acting through decision-time refinement (MODEL.md section 6.1, A27):
+ * each agent proposes its 8 best actions and the joint decision is chosen
+ * by up to 3 passes of coordinate descent on (34).
+ */
+const refinedRegime = { refineTopK: 8, refinePasses: 3 };
+
 /** The named regimes, for `preset:` (each sets every regime parameter). */
 export const qmixPresets = {
   paper: paperRegime,
   perslot: { ...paperRegime, ...perslotRegime },
+  refined: { ...paperRegime, ...perslotRegime, ...refinedRegime },
 };
 
-/** P-QMIX's params (the per-slot regime); MAD2RL adds its diffusion settings. */
-export const qmixDefaults = { preset: "perslot", ...qmixPresets.perslot };
+/** P-QMIX's params (the refined regime); MAD2RL adds its diffusion settings. */
+export const qmixDefaults = { preset: "refined", ...qmixPresets.refined };
 
 /** MAD2RL's params: QMIX's plus the diffusion settings (A13, A15). */
 export const mad2rlDefaults = {
@@ -212,6 +231,8 @@ function checkQmix(p: QmixOptions): Record<string, string | undefined> {
     pretrainCe: outside(p.pretrainCe, 0, 1e6),
     pretrainChain: outside(p.pretrainChain, 0, 1e7, true),
     mixerWarmup: outside(p.mixerWarmup, 0, 1e7, true),
+    refineTopK: outside(p.refineTopK, 0, 100_000, true),
+    refinePasses: outside(p.refinePasses, 0, 1000, true),
   };
 }
 
@@ -372,8 +393,10 @@ export class QmixPolicy implements PolicyInstance {
 
   // -------------------------------------------------------------------------
   // 2. Act: masked argmax (56), or a uniformly random feasible action with
-  //    probability epsilon while training. Evaluation is greedy; MAD2RL's
-  //    reverse-chain noise comes from the episode's policy stream.
+  //    probability epsilon while training. Evaluation is greedy, refined on
+  //    (34) over each agent's best actions when `refineTopK` > 0 (MODEL.md
+  //    section 6.1); MAD2RL's reverse-chain noise comes from the episode's
+  //    policy stream.
 
   decide(obs: Observation): Decision {
     const I = obs.cvCount;
@@ -406,7 +429,15 @@ export class QmixPolicy implements PolicyInstance {
     this.#slotInEpisode++;
     const partition = Int32Array.from(actions, (a) => partitionOf(a, J));
     const target = Int32Array.from(actions, (a) => nodeOf(a, J));
-    return { partition, target };
+    const decision = { partition, target };
+    const K = this.opts.refineTopK;
+    if (K > 0 && logits && !this.#training) {
+      // MODEL.md section 6.1: the agents' K best actions, then descent on (34).
+      const candidates = new Int32Array(I * K);
+      for (let i = 0; i < I; i++) topFeasible(logits, masks, i, A, K, candidates, K);
+      refineDecision(obs, decision, candidates, K, this.opts.refinePasses);
+    }
+    return decision;
   }
 
   /** Normalised local states (A13), node feasibility and types of all agents. */

@@ -37,9 +37,15 @@ Deno.test("presets: `paper` is the paper's regime, value for value", () => {
   assert.deepEqual([m.steps, m.betaMin, m.betaMax, m.qNoise], [7, 0.1, 10, "sample"]);
 });
 
-Deno.test("presets: the default is per-slot; given params apply over the preset", () => {
+Deno.test("presets: the default is per-slot and refined; given params apply over the preset", () => {
   const d = resolveParams(def(mad2rl), {}).params;
-  assert.deepEqual([d.preset, d.discount, d.qHead, d.qNoise], ["perslot", 0, "logits", "zero"]);
+  assert.deepEqual(
+    [d.preset, d.discount, d.qHead, d.qNoise, d.refineTopK, d.refinePasses],
+    ["refined", 0, "logits", "zero", 8, 3],
+  );
+  const s = resolveParams(def(mad2rl), { preset: "perslot" }).params;
+  assert.deepEqual([s.discount, s.qNoise, s.refineTopK], [0, "zero", 0]);
+  assert.equal(resolveParams(def(mad2rl), { preset: "paper" }).params.refineTopK, 0);
   const p = resolveParams(def(mad2rl), { preset: "paper", discount: 0.5 }).params;
   assert.deepEqual([p.discount, p.qHead], [0.5, "softmax"]);
   const g = resolveParams(def(genetic), { preset: "converged" }).params;

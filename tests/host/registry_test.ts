@@ -71,6 +71,7 @@ Deno.test("the registry lists every built-in without importing the learning poli
     "rsu",
     "random",
     "exhaustive",
+    "local-search",
     "pqmix",
     "mad2rl",
   ]);
