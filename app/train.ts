@@ -23,6 +23,14 @@
  * that is checkpoint `ep-000000`, evaluated like the others, so fine-tuning
  * is kept only where it beats the cloned policy.
  *
+ * With `dagger` rounds after pre-training (DAgger, issue 19), each round
+ * the policy plays `daggerEpisodes` episodes greedily while the dataset's
+ * expert labels the states it visits (`dagger/round-R/expert.bin`, episodes
+ * 3,000,000 + ... of the seed's streams), and the policy is pre-trained
+ * again on the expert's dataset and every round's; each round ends with an
+ * evaluation and checkpoint `ep-000000-rNN`, so a stopped run resumes at
+ * the next round (a round's labels already written are kept).
+ *
  * Training works on the policy contract alone: any policy whose instance
  * has `update`, `save` and `load` (built-in or plugin) can be trained. The
  * log takes the mean of the `loss` that `update()` reports over the
@@ -34,7 +42,7 @@ import { join, resolve } from "node:path";
 import { UserError } from "../engine/errors.ts";
 import { writeFileAtomic } from "../engine/output/atomic.ts";
 import { openSealed, sealJson } from "../engine/output/integrity.ts";
-import { EXPERT_FILE, type ExpertData, readExpert } from "../engine/output/expert.ts";
+import { concatExpert, EXPERT_FILE, type ExpertData, readExpert } from "../engine/output/expert.ts";
 import { scenarioHash } from "../engine/scenario/hash.ts";
 import { type LoadedScenario, loadScenario } from "../engine/scenario/load.ts";
 import type { Env } from "../engine/sim/env.ts";
@@ -44,6 +52,7 @@ import { instantiate, type Player } from "../host/player.ts";
 import { pluginOptions } from "../host/plugin.ts";
 import { defaultRegistry, type PolicyRegistry } from "../host/registry.ts";
 import { resolveOne } from "../host/resolve.ts";
+import { recordExpert } from "./expert.ts";
 import { writing } from "./util/lock.ts";
 
 /** Options of {@linkcode train} (the CLI flags of `train`). */
@@ -76,6 +85,12 @@ export interface TrainOptions {
   trainOffset?: number;
   /** An expert dataset folder (`deno task expert`) to pre-train on first. */
   pretrain?: string;
+  /** DAgger rounds after pre-training (needs `pretrain`; default 0). */
+  dagger?: number;
+  /** Episodes the policy plays and the expert labels per DAgger round (default 10). */
+  daggerEpisodes?: number;
+  /** Called after every episode the expert labels in a DAgger round. */
+  onDagger?: (round: number, done: number, episodes: number, actorTctS: number) => void;
   /** Called after every training episode and evaluation. */
   onProgress?: (p: TrainProgress) => void;
   /** Called during pre-training: phase, step, steps of the phase, loss. */
@@ -86,7 +101,9 @@ export interface TrainOptions {
 
 /** One line of the training log. */
 export interface TrainProgress {
-  type: "episode" | "eval" | "pretrain";
+  type: "episode" | "eval" | "pretrain" | "dagger";
+  /** The DAgger round (`type: "dagger"`, and the evaluation after it). */
+  round?: number;
   episode: number;
   episodes: number;
   meanReward: number;
@@ -96,7 +113,7 @@ export interface TrainProgress {
   backlogGflop?: { local: number; rsu: number; sv: number };
   /** Mean backlog of every queue over the episode's slots (GFLOP): per CV, RSU container, SV. */
   queuesGflop?: { local: number[]; rsu: number[]; sv: number[] };
-  /** Pre-training figures (`type: "pretrain"`): cloning accuracy and losses. */
+  /** Pre-training figures (`type: "pretrain"` and `"dagger"`): cloning accuracy and losses. */
   pretrain?: Record<string, number>;
   updates?: number;
   seconds: number;
@@ -151,7 +168,15 @@ async function trainLocked(
   }
   const ckptEvery = o.checkpointEvery ?? 1;
   const keep = o.keep ?? 2;
+  const rounds = o.dagger ?? 0;
+  if (rounds > 0 && !expert) {
+    inst.dispose?.();
+    throw new UserError(
+      "--dagger: DAgger labels with the expert of --pretrain DIR: give --pretrain",
+    );
+  }
   let done = 0;
+  let roundsDone = 0;
   let best = Infinity;
   let last: TrainProgress | undefined;
   try {
@@ -163,6 +188,7 @@ async function trainLocked(
         await inst.load(join(o.out, latest.dir));
         done = latest.episode;
         best = latest.bestDelayS ?? Infinity;
+        roundsDone = latest.episode > 0 ? rounds : latest.dagger ?? 0;
         started = true;
       }
       await trimLog(o.out, done);
@@ -171,11 +197,12 @@ async function trainLocked(
     }
     const t0 = performance.now();
     const seconds = () => (performance.now() - t0) / 1000;
-    const evalAndKeep = async (episode: number) => {
+    const evalAndKeep = async (episode: number, round?: number) => {
       const ev = await selection(loaded, player, evalSeeds, evalEpisodes);
       const line: TrainProgress = {
         type: "eval",
         episode,
+        ...(round !== undefined ? { round } : {}),
         episodes: o.episodes,
         ...ev,
         seconds: seconds(),
@@ -190,21 +217,50 @@ async function trainLocked(
         });
       }
     };
-    if (expert && !started) {
-      const figures = inst.pretrain!(expert, o.onPretrain);
+    /** Logs a (re-)training on expert data (DAgger round `round`), evaluates, checkpoints. */
+    const pretrained = async (figures: Record<string, number>, tct: number, round?: number) => {
       const line: TrainProgress = {
-        type: "pretrain",
+        type: round === undefined ? "pretrain" : "dagger",
+        ...(round !== undefined ? { round } : {}),
         episode: 0,
         episodes: o.episodes,
         meanReward: NaN,
-        meanDelayS: expert.header.meanDelayS,
+        meanDelayS: tct,
         pretrain: figures,
         seconds: seconds(),
       };
       await appendLog(o.out, line);
       o.onProgress?.(line);
-      if (evalEvery > 0) await evalAndKeep(0);
-      await checkpoint(player, o.out, 0, keep, best);
+      if (evalEvery > 0) await evalAndKeep(0, round);
+      await checkpoint(player, o.out, 0, keep, best, round);
+    };
+    if (expert && !started) {
+      const figures = inst.pretrain!(expert, o.onPretrain);
+      await pretrained(figures, expert.header.meanDelayS);
+    }
+    if (expert && done === 0 && roundsDone < rounds) {
+      // DAgger: the policy's own states, labelled by the expert, added round by round.
+      const K = o.daggerEpisodes ?? 10;
+      let data = expert;
+      for (let r = 1; r <= rounds; r++) {
+        const labels = await recordExpert(loaded, {
+          policy: expert.header.expert.id,
+          params: expert.header.expert.params,
+          episodes: K,
+          out: join(o.out, "dagger", `round-${r}`),
+          seed,
+          offset: DAGGER_OFFSET + (r - 1) * K,
+          actor: { player, checkpoint: `round ${r - 1}` },
+          registry,
+          trustPlugins: o.trustPlugins,
+          signal: o.signal,
+          onProgress: o.onDagger && ((n, total, tct) => o.onDagger!(r, n, total, tct)),
+        });
+        if (labels.header.episodes < K) return last; // stopped: the round resumes
+        data = concatExpert(data, labels);
+        if (r <= roundsDone) continue; // a round done before the resume: its data only
+        await pretrained(inst.pretrain!(data, o.onPretrain), labels.header.meanDelayS, r);
+      }
     }
     let losses: number[] = [];
     let queues: ReturnType<typeof queueMeans> | undefined;
@@ -260,6 +316,9 @@ async function trainLocked(
 /** The first episode number of the evaluations that choose `best/`. */
 export const SELECTION_OFFSET = 500_000;
 
+/** The episodes of DAgger rounds start after this one. */
+export const DAGGER_OFFSET = 3_000_000;
+
 /** Greedy evaluation of `player` on `seeds` (episodes SELECTION_OFFSET + 1..n of each). */
 async function selection(
   loaded: LoadedScenario,
@@ -286,6 +345,8 @@ interface Latest {
   episode: number;
   dir: string;
   bestDelayS?: number;
+  /** DAgger rounds done (at episode 0). */
+  dagger?: number;
 }
 
 /** The sealed `latest.json` of a training folder (undefined: no checkpoint yet). */
@@ -312,17 +373,21 @@ async function checkpoint(
   episode: number,
   keep: number,
   best: number,
+  daggerRounds?: number,
 ) {
-  const name = `ep-${String(episode).padStart(6, "0")}`;
+  // A DAgger round's checkpoint sorts after its episode's: ep-000000, ep-000000-r01, ...
+  const name = `ep-${String(episode).padStart(6, "0")}` +
+    (daggerRounds ? `-r${String(daggerRounds).padStart(2, "0")}` : "");
   const dir = join(out, "checkpoints", name);
   await player.instance.save!(dir);
   await writeFileAtomic(join(dir, "episode.json"), sealJson({ episode }));
   const latest: Latest = { episode, dir: join("checkpoints", name) };
   if (Number.isFinite(best)) latest.bestDelayS = best;
+  if (daggerRounds) latest.dagger = daggerRounds;
   await writeFileAtomic(join(out, "latest.json"), sealJson({ ...latest }));
   const all: string[] = [];
   for await (const e of Deno.readDir(join(out, "checkpoints"))) {
-    if (e.isDirectory && /^ep-\d+$/.test(e.name)) all.push(e.name);
+    if (e.isDirectory && /^ep-\d+(-r\d+)?$/.test(e.name)) all.push(e.name);
   }
   all.sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) {

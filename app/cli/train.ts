@@ -43,6 +43,12 @@ function declare() {
     .option("--eval-seeds <list>", "held-out seeds, comma-separated (default: scenario seed + 1)")
     .option("--eval-episodes <n>", "episodes per evaluation seed", integer(1), 10)
     .option("--pretrain <dir>", "pre-train on this expert dataset first (deno task expert)")
+    .option(
+      "--dagger <n>",
+      "after --pretrain, n DAgger rounds: the expert labels the policy's own states",
+      integer(0, 1000),
+    )
+    .option("--dagger-episodes <n>", "episodes per DAgger round", integer(1, 10_000), 10)
     .option("--seeds <list>", "train these seeds into OUT/seed-S, then test them (mean, 95 % CI)")
     .option("--test-seed <n>", "with --seeds: seed of the held-out test episodes", integer(0), 3)
     .option("--test-episodes <n>", "with --seeds: held-out test episodes", integer(1), 100)
@@ -126,6 +132,9 @@ export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
     checkpointEvery: f.checkpointEvery,
     params: parseParamFlags(f.param),
     pretrain: f.pretrain,
+    dagger: f.dagger,
+    daggerEpisodes: f.daggerEpisodes,
+    onDagger: f.quiet ? undefined : daggerBar(),
     onProgress: f.quiet ? undefined : progressBar(),
     onPretrain: f.quiet ? undefined : pretrainBar(),
     signal: stop.signal,
@@ -157,6 +166,21 @@ export async function trainCommand(file: string, f: TrainFlags): Promise<void> {
     console.log(`\ncheckpoints: ${out}/ (best weights in ${out}/best/); evaluate with`);
     console.log(`  deno task run ${file} --policy ${f.policy} --checkpoint ${out}`);
   }
+}
+
+/** A bar per DAgger round: the expert labelling the policy's episodes. */
+function daggerBar(): (round: number, done: number, episodes: number, tct: number) => void {
+  const t0 = performance.now();
+  const bars = new Map<number, ReturnType<typeof countBar>>();
+  return (round, done, episodes, tct) => {
+    if (!bars.has(round)) bars.set(round, countBar(`DAgger round ${round}`));
+    bars.get(round)!(
+      done,
+      episodes,
+      (performance.now() - t0) / 1000,
+      `policy TCT ${tct.toFixed(3)} s`,
+    );
+  };
 }
 
 /** A bar per pre-training phase (cloning, mixer warm-up). */

@@ -43,9 +43,10 @@ export function progressBar(width = 24): (p: TrainProgress) => void {
   let first: { episode: number; seconds: number } | undefined;
   const tty = Deno.stderr.isTerminal();
   return (p) => {
-    if (p.type === "pretrain") {
+    if (p.type === "pretrain" || p.type === "dagger") {
       const f = p.pretrain ?? {};
-      const text = `pre-trained: cloning loss ${fmt(f.firstLoss)} -> ${fmt(f.lastLoss)}, ` +
+      const what = p.type === "dagger" ? `DAgger round ${p.round} re-trained` : "pre-trained";
+      const text = `${what}: cloning loss ${fmt(f.firstLoss)} -> ${fmt(f.lastLoss)}, ` +
         `expert's action on ${fmt(100 * f.accuracy)} % of its states, mixer loss ${
           fmt(f.mixerLoss)
         }`;
@@ -53,7 +54,8 @@ export function progressBar(width = 24): (p: TrainProgress) => void {
       return;
     }
     if (p.type === "eval") {
-      const text = `eval @ ep ${p.episode}: mean TCT ${fmt(p.meanDelayS)} s, mean reward ${
+      const at = p.round !== undefined ? `DAgger round ${p.round}` : `ep ${p.episode}`;
+      const text = `eval @ ${at}: mean TCT ${fmt(p.meanDelayS)} s, mean reward ${
         fmt(p.meanReward)
       }`;
       Deno.stderr.writeSync(enc.encode((tty ? "\r\x1b[2K" : "") + text + "\n"));

@@ -1,0 +1,136 @@
+/**
+ * DAgger (`train --dagger N`, issue 19): each round the policy plays its
+ * own episodes while the dataset's expert labels the states it visits;
+ * the round's dataset is checked against a replay of the policy as it was
+ * before the round, and a stopped run resumes at the next round.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { recordExpert } from "../../app/expert.ts";
+import { DAGGER_OFFSET, train, type TrainOptions } from "../../app/train.ts";
+import { readExpert } from "../../engine/output/expert.ts";
+import { Rng } from "../../engine/rng.ts";
+import { loadScenario } from "../../engine/scenario/load.ts";
+import { encodeAction } from "../../engine/sim/encoding.ts";
+import { Env } from "../../engine/sim/env.ts";
+import { compileWorld } from "../../engine/world.ts";
+import { greedy } from "../../policies/heuristics.ts";
+import { SMALL_PARAMS, smallPolicy, smallScenarioFile } from "../_helpers/learning.ts";
+
+const PARAMS = { ...SMALL_PARAMS.pqmix, pretrainSteps: 30, mixerWarmup: 5, refineTopK: 0 };
+
+async function setup() {
+  const file = await smallScenarioFile();
+  const dir = dirname(file);
+  const loaded = await loadScenario(file);
+  await recordExpert(loaded, { policy: "greedy", episodes: 3, out: join(dir, "expert") });
+  const o: TrainOptions = {
+    policy: "pqmix",
+    episodes: 1,
+    out: join(dir, "train"),
+    evalEvery: 1,
+    evalEpisodes: 1,
+    keep: 10,
+    pretrain: join(dir, "expert"),
+    dagger: 2,
+    daggerEpisodes: 2,
+    params: PARAMS,
+  };
+  return { file, dir, loaded, o };
+}
+
+Deno.test("train --dagger: a round holds the policy's own states, labelled by the expert", async () => {
+  const { loaded, o } = await setup();
+  const lines: string[] = [];
+  await train(loaded, { ...o, onProgress: (p) => lines.push(`${p.type}:${p.round ?? p.episode}`) });
+  assert.deepEqual(lines, [
+    "pretrain:0",
+    "eval:0",
+    "dagger:1",
+    "eval:1",
+    "dagger:2",
+    "eval:2",
+    "episode:1",
+    "eval:1",
+  ]);
+  const round = await readExpert(join(o.out, "dagger", "round-1", "expert.bin"));
+  const h = round.header;
+  assert.deepEqual([h.episodes, h.episodeOffset, h.expert.id], [2, DAGGER_OFFSET, "greedy"]);
+  assert.deepEqual(h.actor, { label: "pqmix", checkpoint: "round 0" });
+  // The policy as it was before round 1 plays the round's episodes again.
+  const world = compileWorld(loaded);
+  const before = await smallPolicy(
+    "pqmix",
+    world,
+    PARAMS,
+    join(o.out, "checkpoints", "ep-000000"),
+  );
+  const expert = await greedy.create({}, { info: world.info, label: "greedy" });
+  const env = new Env(world);
+  const { agents: I, stateDim: D, nodes: J } = h;
+  const local = new Float64Array(D);
+  let row = 0;
+  for (let e = 1; e <= 2; e++) {
+    const episode = DAGGER_OFFSET + e;
+    let obs = env.reset({ episode });
+    before.reset({
+      episode,
+      training: false,
+      rng: Rng.stream(world.info.seed, "policy", episode - 1),
+    });
+    for (let t = 0; t < h.slotsPerEpisode; t++, row++) {
+      const label = expert.decide(obs);
+      const labels = Array.from(
+        { length: I },
+        (_, i) => encodeAction(label.partition[i], label.target[i], J),
+      );
+      const states = Array.from(
+        { length: I },
+        (_, i) => [...Float32Array.from(obs.localState(i, local))],
+      );
+      assert.deepEqual([...round.arrays.actions.subarray(row * I, (row + 1) * I)], labels);
+      const recorded = Array.from(
+        { length: I },
+        (_, i) => [...round.arrays.state.subarray((row * I + i) * D, (row * I + i + 1) * D)],
+      );
+      assert.deepEqual(recorded, states, `episode ${episode}, slot ${t + 1}`);
+      assert.equal(round.arrays.objective[row], obs.evaluate(label));
+      obs = env.step(before.decide(obs)).observation;
+    }
+  }
+  before.dispose();
+  const latest = JSON.parse(await Deno.readTextFile(join(o.out, "latest.json")));
+  assert.equal(latest.dir, join("checkpoints", "ep-000001"));
+});
+
+Deno.test("train --dagger: a run stopped in a round resumes there, to the same weights", async () => {
+  const a = await setup();
+  await train(a.loaded, a.o);
+  const b = await setup();
+  const stop = new AbortController();
+  // Stop during round 2's labelling (after its first episode).
+  await train(b.loaded, {
+    ...b.o,
+    signal: stop.signal,
+    onDagger: (round, done) => (round === 2 && done === 1 ? stop.abort() : undefined),
+  });
+  const latest = JSON.parse(await Deno.readTextFile(join(b.o.out, "latest.json")));
+  assert.deepEqual([latest.episode, latest.dagger], [0, 1]);
+  await train(b.loaded, { ...b.o, resume: true });
+  const weights = async (out: string) => await Deno.readFile(join(out, "best", "model.bin"));
+  assert.deepEqual(await weights(b.o.out), await weights(a.o.out));
+  const log = async (out: string) =>
+    (await Deno.readTextFile(join(out, "train.jsonl"))).trim().split("\n").map((l) => {
+      const { seconds: _, ...rest } = JSON.parse(l);
+      return JSON.stringify(rest);
+    });
+  assert.deepEqual(await log(b.o.out), await log(a.o.out));
+});
+
+Deno.test("train --dagger needs --pretrain", async () => {
+  const { loaded, o } = await setup();
+  await assert.rejects(
+    () => train(loaded, { ...o, pretrain: undefined }),
+    /--dagger: DAgger labels with the expert of --pretrain/,
+  );
+});
