@@ -13,6 +13,11 @@ import { countBar } from "../util/progress.ts";
 import { POLICY_REF } from "../../engine/config/path.ts";
 import { checkPathFlag, collect, integer, MAX_EPISODES, registryWith } from "./flags.ts";
 import { stopOnSigint } from "../util/stop.ts";
+import { UserError } from "../../engine/errors.ts";
+import { compileWorld } from "../../engine/world.ts";
+import { instantiate } from "../../host/player.ts";
+import { pluginOptions } from "../../host/plugin.ts";
+import { resolveOne } from "../../host/resolve.ts";
 import { parseParamFlags } from "./train.ts";
 
 /** The `expert` command and its flags, declared once. */
@@ -29,6 +34,11 @@ function declare() {
     .option("--param <key=value>", "override an expert parameter, JSON value (repeatable)", collect)
     .option("--plugin <path>", "register a policy module (repeatable)", collect)
     .option("--trust-plugins", "run a plugin expert in-process with the CLI's permissions")
+    .option(
+      "--actor <id>",
+      "DAgger labels: this policy steps the episodes, the expert labels the states it visits",
+    )
+    .option("--actor-checkpoint <dir>", "the actor's checkpoint (a learning policy's)")
     .option(
       "--graded",
       "also record every action's cost with the others at the expert's decision (graded targets)",
@@ -47,10 +57,21 @@ export async function expertCommand(file: string, f: ExpertFlags): Promise<void>
   checkPathFlag("--out", f.out);
   checkPathFlag("--plugin", f.plugin);
   checkPathFlag("--policy", f.policy, POLICY_REF);
+  checkPathFlag("--actor", f.actor, POLICY_REF);
+  checkPathFlag("--actor-checkpoint", f.actorCheckpoint);
   const loaded = await loadScenario(file);
   const out = f.out ?? `out/expert/${loaded.scenario.name}-${f.policy}`;
   const stop = stopOnSigint("stopping after this episode (run again to complete the dataset)");
   const bar = f.quiet ? undefined : countBar("expert");
+  const registry = await registryWith(f.plugin, f.trustPlugins);
+  if (f.actorCheckpoint && !f.actor) throw new UserError("--actor-checkpoint needs --actor");
+  const actor = f.actor
+    ? await instantiate(
+      await resolveOne(loaded, registry, f.actor, undefined, f.trustPlugins),
+      compileWorld(loaded, f.seed ?? loaded.scenario.seed),
+      { checkpoint: f.actorCheckpoint, plugins: pluginOptions(loaded.scenario, f.trustPlugins) },
+    )
+    : undefined;
   let data;
   try {
     data = await recordExpert(loaded, {
@@ -60,13 +81,15 @@ export async function expertCommand(file: string, f: ExpertFlags): Promise<void>
       out,
       seed: f.seed,
       graded: f.graded,
-      registry: await registryWith(f.plugin, f.trustPlugins),
+      actor: actor && { player: actor, checkpoint: f.actorCheckpoint },
+      registry,
       trustPlugins: f.trustPlugins,
       signal: stop.signal,
       onProgress: bar &&
         ((done, total, tct, s) => bar(done, total, s, `expert TCT ${tct.toFixed(3)} s`)),
     });
   } finally {
+    actor?.instance.dispose?.();
     stop.dispose();
   }
   if (!f.quiet) {

@@ -16,6 +16,7 @@ import { Env } from "../../engine/sim/env.ts";
 import { compileWorld } from "../../engine/world.ts";
 import { greedy } from "../../policies/heuristics.ts";
 import { SMALL_PARAMS, smallPolicy, smallScenarioFile } from "../_helpers/learning.ts";
+import { cli } from "../_helpers/mod.ts";
 
 const PARAMS = { ...SMALL_PARAMS.pqmix, pretrainSteps: 30, mixerWarmup: 5, refineTopK: 0 };
 
@@ -133,4 +134,35 @@ Deno.test("train --dagger needs --pretrain", async () => {
     () => train(loaded, { ...o, pretrain: undefined }),
     /--dagger: DAgger labels with the expert of --pretrain/,
   );
+});
+
+Deno.test("expert --actor: the actor steps, the expert labels; a checkpoint alone is refused", async () => {
+  const file = await smallScenarioFile();
+  const out = join(dirname(file), "labels");
+  const ok = await cli([
+    "expert",
+    file,
+    "-p",
+    "greedy",
+    "-e",
+    "2",
+    "-o",
+    out,
+    "--actor",
+    "rsu",
+    "-q",
+  ]);
+  assert.equal(ok.code, 0, ok.err);
+  const d = await readExpert(join(out, "expert.bin"));
+  assert.deepEqual(d.header.actor, { label: "rsu" });
+  // Every CV offloads its raw input to the RSU (the actor), so nothing stays in the local queues.
+  for (let k = 0; k < d.arrays.state.length; k += d.header.stateDim) {
+    assert.equal(d.arrays.state[k], 0);
+  }
+  const bad = await cli(["expert", file, "-p", "greedy", "-o", out, "--actor-checkpoint", out]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--actor-checkpoint needs --actor/);
+  const again = await cli(["expert", file, "-p", "greedy", "-e", "3", "-o", out, "-q"]);
+  assert.equal(again.code, 2);
+  assert.match(again.err, /on the states of another actor/);
 });
