@@ -14,6 +14,7 @@ import { benchExperiment } from "./experiment.ts";
 import { benchLearn } from "./learn.ts";
 import { benchIntegrity } from "./integrity.ts";
 import { benchPython } from "./python.ts";
+import { benchDecide } from "./decide.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -30,6 +31,7 @@ const SUITES: Suite[] = [
   ["experiment.", benchExperiment],
   ["integrity.", benchIntegrity],
   ["python.", benchPython],
+  ["decide.", benchDecide],
   ["learn.", benchLearn],
 ];
 
