@@ -26,7 +26,7 @@ Deno.test("every shipped experiment expands under each profile; quick is the sma
     const quick = await expandFile(file, "quick");
     const paper = await expandFile(file, "paper");
     assert.ok(quick.cells.length < plain.cells.length || quick.cells.length < paper.cells.length);
-    assert.ok(quick.cells.length <= 20, `${name}: ${quick.cells.length} quick cells`);
+    assert.ok(quick.cells.length <= 21, `${name}: ${quick.cells.length} quick cells`);
     for (const c of quick.cells) {
       if (c.train) assert.ok(c.train.episodes <= 3, `${name}: quick training is tiny`);
       if (c.kind === "eval") assert.ok(c.episodes! <= 2, `${name}: quick evaluation is tiny`);
@@ -53,13 +53,13 @@ Deno.test("the quick Fig. 8(a) runs end to end, and the report reads its folder"
   ]);
   assert.equal(r.code, 0, r.err);
   const manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
-  assert.equal(manifest.cells.length, 18);
+  assert.equal(manifest.cells.length, 21);
   const cells = [...(await cellFiles(out)).values()] as {
     status: string;
     kind: string;
     policy: { label: string };
   }[];
-  assert.equal(cells.filter((c) => c.status === "done").length, 18);
+  assert.equal(cells.filter((c) => c.status === "done").length, 21);
   const evals = cells.filter((c) => c.kind === "eval").map((c) => c.policy.label).sort();
   assert.deepEqual(evals, [
     "genetic",
@@ -68,6 +68,9 @@ Deno.test("the quick Fig. 8(a) runs end to end, and the report reads its folder"
     "greedy",
     "greedy",
     "greedy",
+    "local-search",
+    "local-search",
+    "local-search",
     "mad2rl",
     "mad2rl",
     "mad2rl",
