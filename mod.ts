@@ -73,6 +73,7 @@ export {
   partitionOf,
 } from "./engine/sim/encoding.ts";
 export { counterfactualObjectives, CounterfactualScratch } from "./engine/sim/counterfactual.ts";
+export { type Refined, refineDecision, topFeasible } from "./engine/sim/refine.ts";
 export { defaultRegistry, PolicyRegistry } from "./host/registry.ts";
 export { type LoadedScenario, loadScenario, parseScenario } from "./engine/scenario/load.ts";
 export { type Scenario, scenarioJsonSchema, ScenarioSchema } from "./engine/scenario/schema.ts";

@@ -45,7 +45,9 @@ transition are P-QMIX's. Training plays episodes 1,000,001.. of the scenario see
 evaluations that choose the best model episodes 500,001.. of --eval-seed (app/train.ts), so
 episodes 1..N of any seed stay held out. Differences: the engine sends float32 raw states
 (P-QMIX normalises float64 ones, then rounds), and the random streams are numpy's and
-PyTorch's, not the engine's.
+PyTorch's, not the engine's. Not mapped: P-QMIX's decision-time refinement (``refineTopK``,
+``refinePasses``, the default ``preset: refined``, MODEL.md section 6.1), which needs the
+engine's objective at decision time; this file acts by (56), as ``preset: perslot`` does.
 
     .venv/bin/python examples/python/qmix.py --total-episodes 40 --out out/qmix-py
     .venv/bin/python examples/python/qmix.py --bench-update 40 --threads 1

@@ -41,6 +41,8 @@ NOT_MAPPED = {
     "pretrainCe": "expert pre-training",
     "pretrainChain": "expert pre-training",
     "mixerWarmup": "expert pre-training",
+    "refineTopK": "decision-time refinement (MODEL.md section 6.1): the example acts by (56)",
+    "refinePasses": "decision-time refinement",
 }
 
 

@@ -76,7 +76,7 @@ Deno.test("policies: unknown ids, bad params, learning without weights, labels",
   );
   assert.deepEqual(await problemsOf(text), [
     'exp.yaml:6:5: unknown policy "greedyy" (did you mean "greedy"?); registered policies: ' +
-    "greedy, genetic, local, rsu, random, exhaustive, pqmix, mad2rl (or give a module path)",
+    "greedy, genetic, local, rsu, random, exhaustive, local-search, pqmix, mad2rl (or give a module path)",
     'exp.yaml:7:31: unknown parameter "populaton" for policy "genetic" (did you mean ' +
     '"population"?); its parameters are preset, population, generations, crossover, mutation, ' +
     "elitism, tournament",
