@@ -32,6 +32,7 @@ import { counterfactualObjectives, CounterfactualScratch } from "../engine/sim/c
 import type { ExpertArrays } from "../engine/sim/dataset.ts";
 import { encodeAction, ENCODING_VERSION, encodingShape } from "../engine/sim/encoding.ts";
 import type { Decision, Observation, StepResult } from "../engine/sim/policy.ts";
+import { Rng } from "../engine/rng.ts";
 import { VERSION } from "../engine/version.ts";
 import { compileWorld, type ScenarioInfo } from "../engine/world.ts";
 import type { SlotHooks } from "../host/episode.ts";
@@ -134,7 +135,8 @@ async function recordLocked(
   const plugins = pluginOptions(loaded.scenario, o.trustPlugins);
   const expert = o.actor ? await instantiate(resolved, world, { plugins }) : undefined;
   try {
-    await evaluate(world, expert ? labelling(expert, o.actor!.player, taped.label) : resolved, {
+    const player = expert ? labelling(expert, o.actor!.player, seed, taped.label) : resolved;
+    await evaluate(world, player, {
       first: header.episodeOffset + data.header.episodes + 1,
       episodes: Math.max(0, o.episodes - data.header.episodes),
       plugins,
@@ -164,11 +166,14 @@ async function recordLocked(
 /**
  * A player whose decisions are the actor's while the expert decides on the
  * same observation, its decision handed to `label` (DAgger). The actor acts
- * greedily; the expert gets the episode's context as if it played.
+ * greedily with the episode's policy stream, as it would alone; the expert
+ * draws from a stream of its own (`expert-label`), so that it does not
+ * change the actor's draws.
  */
 function labelling(
   expert: Player,
   actor: Player,
+  seed: number,
   label: (obs: Observation, d: Decision) => void,
 ): Player {
   const e = expert.instance;
@@ -179,7 +184,7 @@ function labelling(
     timeoutMs: expert.timeoutMs,
     instance: {
       reset(ctx) {
-        e.reset?.(ctx);
+        e.reset?.({ ...ctx, rng: Rng.stream(seed, "expert-label", ctx.episode - 1) });
         a.reset?.({ ...ctx, training: false });
       },
       decide(obs) {

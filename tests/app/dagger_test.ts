@@ -14,7 +14,7 @@ import { loadScenario } from "../../engine/scenario/load.ts";
 import { encodeAction } from "../../engine/sim/encoding.ts";
 import { Env } from "../../engine/sim/env.ts";
 import { compileWorld } from "../../engine/world.ts";
-import { greedy } from "../../policies/heuristics.ts";
+import { greedy, random } from "../../policies/heuristics.ts";
 import { SMALL_PARAMS, smallPolicy, smallScenarioFile } from "../_helpers/learning.ts";
 import { cli } from "../_helpers/mod.ts";
 
@@ -165,4 +165,56 @@ Deno.test("expert --actor: the actor steps, the expert labels; a checkpoint alon
   const again = await cli(["expert", file, "-p", "greedy", "-e", "3", "-o", out, "-q"]);
   assert.equal(again.code, 2);
   assert.match(again.err, /on the states of another actor/);
+});
+
+Deno.test("DAgger labelling: a stochastic actor plays as alone, the expert draws its own stream", async () => {
+  const file = await smallScenarioFile();
+  const dir = dirname(file);
+  const loaded = await loadScenario(file);
+  const world = compileWorld(loaded);
+  const params = { ...SMALL_PARAMS.mad2rl, qNoise: "sample", refineTopK: 0 };
+  const actor = await smallPolicy("mad2rl", world, params);
+  actor.ready = true; // untrained weights, acting
+  const player = { label: "mad2rl", instance: actor, untrusted: false };
+  const labels = await recordExpert(loaded, {
+    policy: "random",
+    episodes: 2,
+    out: join(dir, "labels"),
+    actor: { player },
+  });
+  const expert = await random.create({}, { info: world.info, label: "random" });
+  const env = new Env(world);
+  const { agents: I, stateDim: D, nodes: J, episodeOffset } = labels.header;
+  const local = new Float64Array(D);
+  let row = 0;
+  for (let e = 1; e <= 2; e++) {
+    const episode = episodeOffset + e;
+    let obs = env.reset({ episode });
+    actor.reset({
+      episode,
+      training: false,
+      rng: Rng.stream(world.info.seed, "policy", episode - 1),
+    });
+    expert.reset!({
+      episode,
+      training: false,
+      rng: Rng.stream(world.info.seed, "expert-label", episode - 1),
+    });
+    for (let t = 0; t < labels.header.slotsPerEpisode; t++, row++) {
+      const label = expert.decide(obs);
+      for (let i = 0; i < I; i++) {
+        const r = row * I + i;
+        assert.equal(
+          labels.arrays.actions[r],
+          encodeAction(label.partition[i], label.target[i], J),
+        );
+        assert.deepEqual(
+          [...labels.arrays.state.subarray(r * D, (r + 1) * D)],
+          [...Float32Array.from(obs.localState(i, local))],
+        );
+      }
+      obs = env.step(actor.decide(obs)).observation;
+    }
+  }
+  actor.dispose();
 });
