@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { recordExpert } from "../../app/expert.ts";
 import { DAGGER_OFFSET, train, type TrainOptions } from "../../app/train.ts";
-import { readExpert } from "../../engine/output/expert.ts";
+import { type ExpertData, readExpert } from "../../engine/output/expert.ts";
+import type { PolicyInstance } from "../../engine/sim/policy.ts";
 import { Rng } from "../../engine/rng.ts";
 import { loadScenario } from "../../engine/scenario/load.ts";
 import { encodeAction } from "../../engine/sim/encoding.ts";
 import { Env } from "../../engine/sim/env.ts";
-import { compileWorld } from "../../engine/world.ts";
+import { compileWorld, type World } from "../../engine/world.ts";
 import { greedy, random } from "../../policies/heuristics.ts";
 import { SMALL_PARAMS, smallPolicy, smallScenarioFile } from "../_helpers/learning.ts";
 import { cli } from "../_helpers/mod.ts";
@@ -67,38 +68,7 @@ Deno.test("train --dagger: a round holds the policy's own states, labelled by th
     join(o.out, "checkpoints", "ep-000000"),
   );
   const expert = await greedy.create({}, { info: world.info, label: "greedy" });
-  const env = new Env(world);
-  const { agents: I, stateDim: D, nodes: J } = h;
-  const local = new Float64Array(D);
-  let row = 0;
-  for (let e = 1; e <= 2; e++) {
-    const episode = DAGGER_OFFSET + e;
-    let obs = env.reset({ episode });
-    before.reset({
-      episode,
-      training: false,
-      rng: Rng.stream(world.info.seed, "policy", episode - 1),
-    });
-    for (let t = 0; t < h.slotsPerEpisode; t++, row++) {
-      const label = expert.decide(obs);
-      const labels = Array.from(
-        { length: I },
-        (_, i) => encodeAction(label.partition[i], label.target[i], J),
-      );
-      const states = Array.from(
-        { length: I },
-        (_, i) => [...Float32Array.from(obs.localState(i, local))],
-      );
-      assert.deepEqual([...round.arrays.actions.subarray(row * I, (row + 1) * I)], labels);
-      const recorded = Array.from(
-        { length: I },
-        (_, i) => [...round.arrays.state.subarray((row * I + i) * D, (row * I + i + 1) * D)],
-      );
-      assert.deepEqual(recorded, states, `episode ${episode}, slot ${t + 1}`);
-      assert.equal(round.arrays.objective[row], obs.evaluate(label));
-      obs = env.step(before.decide(obs)).observation;
-    }
-  }
+  assertLabelled(round, world, before, expert);
   before.dispose();
   const latest = JSON.parse(await Deno.readTextFile(join(o.out, "latest.json")));
   assert.equal(latest.dir, join("checkpoints", "ep-000001"));
@@ -183,38 +153,49 @@ Deno.test("DAgger labelling: a stochastic actor plays as alone, the expert draws
     actor: { player },
   });
   const expert = await random.create({}, { info: world.info, label: "random" });
+  assertLabelled(labels, world, actor, expert);
+  actor.dispose();
+});
+
+/**
+ * Replays the episodes of `data` with `actor` stepping (its episode's policy
+ * stream) and `expert` labelling (the `expert-label` stream): every row must
+ * hold the visited state, the expert's decision on it and its objective.
+ */
+function assertLabelled(
+  data: ExpertData,
+  world: World,
+  actor: PolicyInstance,
+  expert: PolicyInstance,
+): void {
   const env = new Env(world);
-  const { agents: I, stateDim: D, nodes: J, episodeOffset } = labels.header;
+  const { agents: I, stateDim: D, nodes: J, episodeOffset, episodes } = data.header;
   const local = new Float64Array(D);
+  const stream = (name: string, episode: number) => Rng.stream(world.info.seed, name, episode - 1);
   let row = 0;
-  for (let e = 1; e <= 2; e++) {
+  for (let e = 1; e <= episodes; e++) {
     const episode = episodeOffset + e;
     let obs = env.reset({ episode });
-    actor.reset({
-      episode,
-      training: false,
-      rng: Rng.stream(world.info.seed, "policy", episode - 1),
-    });
-    expert.reset!({
-      episode,
-      training: false,
-      rng: Rng.stream(world.info.seed, "expert-label", episode - 1),
-    });
-    for (let t = 0; t < labels.header.slotsPerEpisode; t++, row++) {
+    actor.reset?.({ episode, training: false, rng: stream("policy", episode) });
+    expert.reset?.({ episode, training: false, rng: stream("expert-label", episode) });
+    for (let t = 0; t < data.header.slotsPerEpisode; t++, row++) {
       const label = expert.decide(obs);
       for (let i = 0; i < I; i++) {
         const r = row * I + i;
+        const where = `episode ${episode}, slot ${t + 1}, cv ${i}`;
         assert.equal(
-          labels.arrays.actions[r],
+          data.arrays.actions[r],
           encodeAction(label.partition[i], label.target[i], J),
+          where,
         );
         assert.deepEqual(
-          [...labels.arrays.state.subarray(r * D, (r + 1) * D)],
+          [...data.arrays.state.subarray(r * D, (r + 1) * D)],
           [...Float32Array.from(obs.localState(i, local))],
+          where,
         );
       }
+      assert.equal(data.arrays.objective[row], obs.evaluate(label));
       obs = env.step(actor.decide(obs)).observation;
     }
   }
-  actor.dispose();
-});
+}
