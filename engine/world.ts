@@ -57,6 +57,8 @@ export interface World {
   mobility: MobilitySource;
   info: ScenarioInfo;
   cvTxPowerW: number;
+  /** f^rsu,max (GFLOP/s), MODEL.md A30 applied. */
+  rsuCpuGflops: number;
   /** Draws episode hardware from the hardware stream. */
   drawHardware(rng: Rng): Hardware;
 }
@@ -67,8 +69,19 @@ export function buildTables(s: Scenario): DnnTable[] {
     const custom = s.dnn.custom[name];
     const layers = custom ? custom.layers : BUILTIN_MODELS[name];
     const input = custom?.inputShape ?? s.dnn.inputShape;
-    return buildTable(name, layers, input, s.dnn.bytesPerElement, s.dnn.flops);
+    const table = buildTable(name, layers, input, s.dnn.bytesPerElement, s.dnn.flops);
+    if (s.dnn.inputBytes !== undefined) {
+      // MODEL.md A29: the raw input sent at phi = 1 need not be the tensor (6) is computed at.
+      table.dBytes[1] = s.dnn.inputBytes;
+      table.layers[0].dBytes = s.dnn.inputBytes;
+    }
+    return table;
   });
+}
+
+/** A CPU capacity of the scenario (GFLOP/s) with MODEL.md A30's FLOPs per cycle applied. */
+function capacity(s: Scenario, gflops: number): number {
+  return s.dnn.flopsPerCycle === undefined ? gflops : gflops * s.dnn.flopsPerCycle;
 }
 
 /** Compiles a loaded scenario. `seed` overrides the scenario's seed. */
@@ -134,8 +147,8 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     }
     const [cLo, cHi] = s.vehicles.clients.cpuGflops;
     const [sLo, sHi] = s.vehicles.services.cpuGflops;
-    const cvCpuGflops = Float64Array.from({ length: I }, () => rng.uniform(cLo, cHi));
-    const svCpuGflops = Float64Array.from({ length: S }, () => rng.uniform(sLo, sHi));
+    const cvCpuGflops = Float64Array.from({ length: I }, () => capacity(s, rng.uniform(cLo, cHi)));
+    const svCpuGflops = Float64Array.from({ length: S }, () => capacity(s, rng.uniform(sLo, sHi)));
     return { cvType, cvCpuGflops, svCpuGflops };
   };
   return {
@@ -146,6 +159,7 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     mobility,
     info,
     cvTxPowerW: dbmToW(s.vehicles.clients.txPowerDbm),
+    rsuCpuGflops: capacity(s, s.rsu.cpuGflops),
     drawHardware,
   };
 }

@@ -180,6 +180,12 @@ export const ScenarioSchema = z.strictObject({
     inputShape: ShapeSchema.default([224, 224, 3]),
     bytesPerElement: positive(64).default(4).describe("rho (bytes per element), eq. (3)"),
     flops: z.enum(["literal", "exact"]).default("literal").describe("eq. (6) convention, A4"),
+    inputBytes: positive(1e12).optional().describe(
+      "D_1, the bytes sent when the raw input is offloaded (phi = 1), for every DNN; absent: eq. (3) (MODEL.md A29)",
+    ),
+    flopsPerCycle: positive(1e6).optional().describe(
+      "FLOPs per CPU cycle: every CPU capacity is multiplied by it; absent: 1 (MODEL.md A3, A30)",
+    ),
     custom: z.record(modelName(), CustomModelSchema).default({}),
   }).prefault({}),
   lyapunov: z.strictObject({

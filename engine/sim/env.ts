@@ -180,7 +180,7 @@ export class Env extends Emitter<EnvEvents> {
     const fixed = {
       rsuX: world.mobility.rsuX,
       rsuY: world.mobility.rsuY,
-      rsuCpuGflops: world.scenario.rsu.cpuGflops,
+      rsuCpuGflops: world.rsuCpuGflops,
       cvTxPowerW: world.cvTxPowerW,
     };
     this.#block = new StateBlock(I, S, K, fixed);
