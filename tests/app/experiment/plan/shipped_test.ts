@@ -8,7 +8,7 @@ const SHIPPED = ["fig6a", "fig6b", "fig7", "fig8a", "fig8b", "fig9", "table2"];
 /** Worked examples (README "From Python"), with a quick profile only. */
 const EXAMPLES = ["python-policy"];
 /** Studies of this project's own (docs/results), with a quick profile only. */
-const STUDIES = ["paper-hypotheses"];
+const STUDIES = ["ga-budget", "paper-hypotheses"];
 
 Deno.test("the committed experiment JSON Schema is up to date", async () => {
   assert.equal(
@@ -119,5 +119,18 @@ Deno.test("the quick paper-hypotheses study runs, and its report checks every re
   const html = await Deno.readTextFile(join(out, "report.html"));
   for (const reading of ["as-shipped", "12kb-input-literal-waiting"]) {
     assert.ok(html.includes(`${reading}-optimum-greedy-7cv`), reading);
+  }
+});
+
+Deno.test("the quick ga-budget study runs and draws both figures", async () => {
+  const out = await Deno.makeTempDir({ prefix: "vecscene-ga-budget-quick-" });
+  const args = ["experiments/ga-budget.yaml", "--profile", "quick", "--out", out, "-j", "2"];
+  const r = await cli(["experiment", ...args, "-q"]);
+  assert.equal(r.code, 0, r.err);
+  const report = await cli(["report", out, "--no-png", "-q"]);
+  assert.equal(report.code, 0, report.err);
+  for (const id of ["ga-budget-tct", "ga-budget-time"]) {
+    const svg = await Deno.readTextFile(join(out, "figures", `${id}.svg`));
+    assert.match(svg, /<svg/);
   }
 });
