@@ -2,9 +2,12 @@
  * One Vega-Lite specification per figure of the experiment, from the rows of
  * `summary.csv`: a line (with a 95 % confidence band) or grouped bars (with
  * error bars) of the mean over seeds, one colour per series, one panel per
- * facet value. A varied key the figure does not place (not its x, series or
- * facet) but that takes several values is added to the series' name, so no
- * two points are drawn on top of each other.
+ * facet value, or per group of `panels` (each on its own y axis, so that an
+ * outlier does not flatten the others), on a linear or log y axis. A policy
+ * has the same colour in every figure ({@linkcode POLICY_COLOURS}). A varied
+ * key the figure does not place (not its x, series or facet) but that takes
+ * several values is added to the series' name, so no two points are drawn
+ * on top of each other.
  *
  * @module
  */
@@ -28,6 +31,60 @@ export interface ChartDatum {
 /** Panel size in pixels. */
 const WIDTH = 360;
 const HEIGHT = 240;
+
+/** Tableau's 20 colours, in pairs of a dark and a light shade. */
+const PALETTE = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+  "#1f77b4",
+  "#aec7e8",
+  "#ff7f0e",
+  "#ffbb78",
+  "#2ca02c",
+  "#98df8a",
+  "#d62728",
+  "#ff9896",
+  "#9467bd",
+  "#c5b0d5",
+];
+
+/**
+ * The colours of the built-in policies and of the labels the shipped
+ * experiments give them: the same in every figure of every report. Other
+ * series take the palette's remaining colours in the order they appear.
+ */
+export const POLICY_COLOURS: Readonly<Record<string, string>> = {
+  greedy: PALETTE[2],
+  genetic: PALETTE[1],
+  "genetic-converged": PALETTE[8],
+  "genetic-20x10": PALETTE[5],
+  "local-search": PALETTE[6],
+  pqmix: PALETTE[0],
+  mad2rl: PALETTE[4],
+  "pqmix-paper": PALETTE[3],
+  "mad2rl-paper": PALETTE[7],
+  local: PALETTE[9],
+  rsu: PALETTE[10],
+  random: PALETTE[11],
+  exhaustive: PALETTE[12],
+};
+
+/** One colour per series: a policy's own (by the label before any ", "), then the unused ones. */
+export function seriesColours(series: readonly string[]): string[] {
+  const fixed = series.map((s) => POLICY_COLOURS[s.split(", ")[0]]);
+  const taken = new Set(fixed.filter(Boolean));
+  const free = PALETTE.filter((c) => !taken.has(c));
+  let k = 0;
+  return fixed.map((c) => c ?? free[k++ % free.length]);
+}
 
 /** The value of column `name` of a summary row (a varied key, or one of its own columns). */
 export function column(r: SummaryRow, name: string): unknown {
@@ -111,20 +168,38 @@ export function figureSpec(
   const metrics = figureMetrics(f);
   const yTitle = metrics.join(", ") + (f.band === "ci95" ? " (mean, 95 % CI)" : " (mean)");
   const seriesTitle = f.series ?? "policy";
+  const byPolicy = seriesTitle === "policy";
   const color = {
     field: "series",
     type: "nominal",
     title: seriesTitle,
-    scale: { domain: series },
+    scale: { domain: series, ...(byPolicy ? { range: seriesColours(series) } : {}) },
   };
-  const y = { field: "mean", type: "quantitative", title: yTitle };
+  const log = f.scale === "log";
+  const yScale = log ? { scale: { type: "log" } } : {};
+  const y = {
+    field: "mean",
+    type: "quantitative",
+    title: yTitle + (log ? ", log scale" : ""),
+    ...yScale,
+  };
   const wholeX = numericX && data.every((d) => Number.isInteger(d.x));
   const x = f.mark === "bar" || !numericX
     ? { field: "x", type: "ordinal", title: f.x, axis: { labelAngle: 0 } }
     : { field: "x", type: "quantitative", title: f.x, ...(wholeX ? { axis: WHOLE } : {}) };
   const layers = f.mark === "bar" ? barLayers(f, x, color, y) : lineLayers(f, x, color, y);
   const inner = { width: WIDTH, height: HEIGHT, layer: layers };
-  const body = f.facet
+  // A log axis cannot place a value <= 0: such points (and bands reaching 0) are left out.
+  const values = log
+    ? data.filter((d) => d.mean > 0).map((d) => ({ ...d, lo: d.lo > 0 ? d.lo : d.mean }))
+    : data;
+  const panel = (group: readonly string[]) => {
+    const members = series.filter((s) => group.includes(s.split(", ")[0]));
+    return { ...inner, transform: [{ filter: { field: "series", oneOf: members } }] };
+  };
+  const body = f.panels
+    ? { hconcat: f.panels.map(panel), resolve: { scale: { y: "independent", color: "shared" } } }
+    : f.facet
     ? {
       facet: { field: "facet", type: "ordinal", title: f.facet },
       columns: 3,
@@ -135,7 +210,7 @@ export function figureSpec(
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: f.title || f.id,
-    data: { values: data },
+    data: { values },
     ...body,
     // Legend symbols at full opacity (the band's would be faded).
     config: { font: "sans-serif", view: { stroke: null }, legend: { symbolOpacity: 1 } },
@@ -154,7 +229,12 @@ function lineLayers(f: Figure, x: Channel, color: Channel, y: Channel): Channel[
       mark: { type: "area", opacity: 0.2 },
       encoding: {
         x,
-        y: { field: "lo", type: "quantitative", title: y.title },
+        y: {
+          field: "lo",
+          type: "quantitative",
+          title: y.title,
+          ...(y.scale ? { scale: y.scale } : {}),
+        },
         y2: { field: "hi" },
         color,
       },
@@ -168,7 +248,11 @@ function lineLayers(f: Figure, x: Channel, color: Channel, y: Channel): Channel[
 }
 
 function barLayers(f: Figure, x: Channel, color: Channel, y: Channel): Channel[] {
-  const xOffset = { field: "series", type: "nominal", scale: color.scale };
+  const xOffset = {
+    field: "series",
+    type: "nominal",
+    scale: { domain: (color.scale as { domain: string[] }).domain },
+  };
   const layers: Channel[] = [{ mark: "bar", encoding: { x, xOffset, y, color } }];
   if (f.band === "ci95") {
     layers.push({
@@ -176,7 +260,12 @@ function barLayers(f: Figure, x: Channel, color: Channel, y: Channel): Channel[]
       encoding: {
         x,
         xOffset,
-        y: { field: "lo", type: "quantitative", title: y.title },
+        y: {
+          field: "lo",
+          type: "quantitative",
+          title: y.title,
+          ...(y.scale ? { scale: y.scale } : {}),
+        },
         y2: { field: "hi" },
       },
     });

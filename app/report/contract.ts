@@ -31,6 +31,8 @@ export const figureSchema = z.looseObject({
   facet: z.string().optional(),
   mark: z.enum(["line", "bar"]).default("line"),
   band: z.enum(["ci95", "none"]).default("ci95"),
+  scale: z.enum(["linear", "log"]).optional(),
+  panels: z.array(z.array(z.string())).optional(),
 });
 
 /** A margin the paper states: `policy`'s `metric` is `margin` (a fraction) below `versus`'s. */

@@ -61,6 +61,7 @@ export function checkFigures(
   const out: Problem[] = [];
   const at = (path: Path, message: string) => out.push({ ...locate(path), message });
   const columns = ["policy", "metric", "kind", ...grid.keys];
+  const labels = policies.map((p) => p.label);
   const ids: string[] = [];
   for (const [i, f] of x.figures.entries()) {
     const p: Path = ["figures", i];
@@ -100,8 +101,23 @@ export function checkFigures(
         );
       }
     }
+    if (f.panels && f.facet !== undefined) {
+      at([...p, "panels"], "panels and facet exclude each other: a figure has one or the other");
+    }
+    if (f.panels && f.series !== "policy") {
+      at([...p, "panels"], 'panels group policies: they need series: "policy"');
+    }
+    for (const [j, panel] of (f.panels ?? []).entries()) {
+      for (const [k, label] of panel.entries()) {
+        if (!labels.includes(label)) {
+          at(
+            [...p, "panels", j, k],
+            `no policy is labelled ${quote(label)}${didYouMean(label, labels)}`,
+          );
+        }
+      }
+    }
   }
-  const labels = policies.map((p) => p.label);
   for (const [i, r] of x.reference.entries()) {
     const p: Path = ["reference", i];
     const fig = x.figures.find((f) => f.id === r.figure);

@@ -104,6 +104,13 @@ export const FigureSchema = z.strictObject({
   ),
   mark: z.enum(["line", "bar"]).default("line"),
   band: z.enum(["ci95", "none"]).default("ci95").describe("95 % confidence band over seeds"),
+  scale: z.enum(["linear", "log"]).optional().describe(
+    "the y axis: linear (the default) or log, for series that lie decades apart",
+  ),
+  panels: z.array(z.array(z.string().min(1).max(500)).min(1).max(100)).min(2).max(10).optional()
+    .describe(
+      "panels side by side, each drawing these series (policy labels) on its own y axis: e.g. one with an outlier, one without",
+    ),
 });
 
 /** A number the paper states, compared with ours in the report. */

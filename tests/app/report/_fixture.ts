@@ -55,6 +55,17 @@ export function fixtureExperiment(): Experiment {
         band: "ci95",
       },
       {
+        id: "delay-panels",
+        title: "Mean delay, log scale, greedy apart",
+        source: "eval",
+        x: "vehicles.clients.count",
+        y: "mean_delay_s",
+        mark: "line",
+        band: "ci95",
+        scale: "log",
+        panels: [["greedy", "mad2rl"], ["mad2rl"]],
+      },
+      {
         id: "reward",
         title: "Training reward",
         source: "curve",

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { POLICY_COLOURS } from "../../../app/report/charts.ts";
 import { writeReport } from "../../../app/report/write.ts";
 import { countColour, decodePng } from "./_png.ts";
 import { writeFixture } from "./_fixture.ts";
@@ -96,10 +97,11 @@ Deno.test({
     const probe = JSON.parse(json[1].replaceAll("&quot;", '"').replaceAll("&amp;", "&"));
     assert.deepEqual(probe.errors, []);
     assert.deepEqual(probe.violations, [], "the page requested nothing outside itself");
-    // delay: 2 bands + 2 lines; delay-bars: 4 bars; reward: 2 panels x (band + line).
+    // delay: 2 bands + 2 lines; delay-bars: 4 bars; delay-panels (log): 2 + 2, then 1 + 1;
+    // reward: 2 panels x (band + line).
     assert.deepEqual(
       probe.figures.map((f: { marks: number }) => f.marks),
-      [4, 4, 4],
+      [4, 4, 6, 4],
     );
     for (const f of probe.figures) assert.ok(f.width > 200 && f.height > 150, JSON.stringify(f));
 
@@ -112,9 +114,9 @@ Deno.test({
     assert.doesNotMatch(seen.err, /Refused to|Uncaught/);
     const img = decodePng(await Deno.readFile(shot));
     assert.deepEqual([img.width, img.height], [1280, 1600]);
-    // Vega's first two category colours: the series' lines, points and bars.
-    const blue = countColour(img, "#4c78a8");
-    const orange = countColour(img, "#f58518");
-    assert.ok(blue > 2000 && orange > 2000, `series pixels: blue ${blue}, orange ${orange}`);
+    // The policies' own colours (the same in every figure): their lines, points and bars.
+    const greedy = countColour(img, POLICY_COLOURS.greedy);
+    const mad2rl = countColour(img, POLICY_COLOURS.mad2rl);
+    assert.ok(greedy > 2000 && mad2rl > 2000, `series pixels: greedy ${greedy}, mad2rl ${mad2rl}`);
   },
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chartData, figureSpec } from "../../../app/report/charts.ts";
+import { chartData, figureSpec, POLICY_COLOURS } from "../../../app/report/charts.ts";
 import type { Figure } from "../../../app/report/contract.ts";
 import { renderSvg } from "../../../app/report/render.ts";
 import { summarize } from "../../../app/report/summary.ts";
@@ -82,4 +82,46 @@ Deno.test("the same summary renders to the same SVG, byte for byte", async () =>
   const spec = figureSpec(figure("delay"), VARY, SUMMARY, ORDER);
   const [a, b] = [await renderSvg(spec), await renderSvg(structuredClone(spec))];
   assert.equal(a, b);
+});
+
+Deno.test("scale: log draws a log y axis and leaves out what it cannot place", async () => {
+  const f = { ...figure("delay"), scale: "log" as const };
+  const spec = figureSpec(f, VARY, SUMMARY, ORDER) as {
+    layer: { encoding: { y: { scale?: { type: string } } } }[];
+    data: { values: { mean: number }[] };
+  };
+  assert.ok(spec.layer.every((l) => l.encoding.y.scale?.type === "log"));
+  assert.ok(spec.data.values.every((d) => d.mean > 0));
+  const svg = await renderSvg(spec);
+  assert.equal(marks(svg, "line mark").length, 2);
+  assert.match(svg, /log scale/);
+});
+
+Deno.test("panels: one y axis per group of policies, an outlier drawn apart", async () => {
+  const f = { ...figure("delay"), panels: [["greedy", "mad2rl"], ["mad2rl"]] };
+  const svg = await renderSvg(figureSpec(f, VARY, SUMMARY, ORDER));
+  const lines = marks(svg, "line mark");
+  assert.equal(lines.length, 3); // both policies, then mad2rl alone
+  // Alone on its axis, mad2rl's line spans the panel's height; beside greedy it does not.
+  const height = (d: string) => {
+    const ys = [...d.matchAll(/[ML]-?[\d.]+,(-?[\d.]+)/g)].map((m) => Number(m[1]));
+    return Math.max(...ys) - Math.min(...ys);
+  };
+  const spans = lines.map((l) => height(l.d));
+  assert.ok(Math.max(...spans) > 2 * Math.min(...spans), `line heights ${spans}`);
+});
+
+Deno.test("a policy has the same colour in every figure, whatever the other series", () => {
+  const colourOf = (f: Figure, order: string[], label: string) => {
+    const spec = figureSpec(f, VARY, SUMMARY, order) as {
+      layer: { encoding: { color: { scale: { domain: string[]; range: string[] } } } }[];
+    };
+    const { domain, range } = spec.layer[0].encoding.color.scale;
+    return range[domain.indexOf(label)];
+  };
+  const both = colourOf(figure("delay"), ORDER, "mad2rl");
+  const reversed = colourOf(figure("delay"), ["greedy", "mad2rl"], "mad2rl");
+  assert.equal(both, POLICY_COLOURS.mad2rl);
+  assert.equal(reversed, both);
+  assert.notEqual(colourOf(figure("delay"), ORDER, "greedy"), both);
 });

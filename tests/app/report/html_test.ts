@@ -49,8 +49,8 @@ Deno.test("report.html: figures inline with unique ids, margins, metrics table, 
   const [dir] = await writeFixture(1);
   await writeReport([dir], { png: false });
   const html = await Deno.readTextFile(join(dir, "report.html"));
-  assert.equal(html.match(/<figure id="figure-/g)?.length, 3);
-  assert.equal(html.match(/<svg /g)?.length, 3);
+  assert.equal(html.match(/<figure id="figure-/g)?.length, 4);
+  assert.equal(html.match(/<svg /g)?.length, 4);
   const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
   assert.equal(new Set(ids).size, ids.length, "ids are unique on the page");
   for (const m of html.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids.includes(m[1]), m[1]);

@@ -123,6 +123,33 @@ reference:
   ]);
 });
 
+Deno.test("figures: a log scale, panels of known policies, never with a facet", async () => {
+  const good = OK + `figures:
+  - { id: f, title: t, source: eval, x: vehicles.clients.count, y: mean_delay_s, scale: log,
+      panels: [[greedy], [greedy]] }
+`;
+  assert.deepEqual(await problemsOf(good), []);
+  const scale = OK + `figures:
+  - { id: f, title: t, source: eval, x: vehicles.clients.count, y: mean_delay_s, scale: logg }
+`;
+  assert.deepEqual(await problemsOf(scale), [
+    'exp.yaml:8:89: scale must be one of "linear", "log", got "logg" (did you mean "log"?)',
+  ]);
+  const bad = OK + `figures:
+  - { id: f, title: t, source: eval, x: vehicles.clients.count, y: mean_delay_s,
+      panels: [[greedy], [greedyy]] }
+  - { id: g, title: t, source: eval, x: vehicles.clients.count, y: mean_delay_s,
+      facet: vehicles.clients.count, panels: [[greedy], [greedy]] }
+`;
+  const problems = await problemsOf(bad);
+  assert.equal(problems.length, 2, problems.join("\n"));
+  assert.match(
+    problems[0],
+    /^exp\.yaml:9:27: no policy is labelled "greedyy" \(did you mean "greedy"\?\)/,
+  );
+  assert.match(problems[1], /^exp\.yaml:11:\d+: panels and facet exclude each other/);
+});
+
 Deno.test("profiles merge mappings and replace lists; policies by label", () => {
   const text = `name: t
 base: b.yaml
