@@ -8,7 +8,7 @@ const SHIPPED = ["fig6a", "fig6b", "fig7", "fig8a", "fig8b", "fig9", "table2"];
 /** Worked examples (README "From Python"), with a quick profile only. */
 const EXAMPLES = ["python-policy"];
 /** Studies of this project's own (docs/results), with a quick profile only. */
-const STUDIES = ["ga-budget", "paper-hypotheses"];
+const STUDIES = ["ga-budget", "paper-hypotheses", "paper-hypotheses-8b"];
 
 Deno.test("the committed experiment JSON Schema is up to date", async () => {
   assert.equal(
