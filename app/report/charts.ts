@@ -187,7 +187,7 @@ export function figureSpec(
   const x = f.mark === "bar" || !numericX
     ? { field: "x", type: "ordinal", title: f.x, axis: { labelAngle: 0 } }
     : { field: "x", type: "quantitative", title: f.x, ...(wholeX ? { axis: WHOLE } : {}) };
-  const layers = f.mark === "bar" ? barLayers(f, x, color, y) : lineLayers(f, x, color, y);
+  const layers = f.mark === "bar" ? barLayers(f, x, color, y, series) : lineLayers(f, x, color, y);
   const inner = { width: WIDTH, height: HEIGHT, layer: layers };
   // A log axis cannot place a value <= 0: such points (and bands reaching 0) are left out.
   const values = log
@@ -247,12 +247,14 @@ function lineLayers(f: Figure, x: Channel, color: Channel, y: Channel): Channel[
   return layers;
 }
 
-function barLayers(f: Figure, x: Channel, color: Channel, y: Channel): Channel[] {
-  const xOffset = {
-    field: "series",
-    type: "nominal",
-    scale: { domain: (color.scale as { domain: string[] }).domain },
-  };
+function barLayers(
+  f: Figure,
+  x: Channel,
+  color: Channel,
+  y: Channel,
+  series: readonly string[],
+): Channel[] {
+  const xOffset = { field: "series", type: "nominal", scale: { domain: series } };
   const layers: Channel[] = [{ mark: "bar", encoding: { x, xOffset, y, color } }];
   if (f.band === "ci95") {
     layers.push({
