@@ -33,6 +33,7 @@ export const figureSchema = z.looseObject({
   band: z.enum(["ci95", "none"]).default("ci95"),
   scale: z.enum(["linear", "log"]).optional(),
   panels: z.array(z.array(z.string())).optional(),
+  caption: z.string().optional(),
 });
 
 /** A margin the paper states: `policy`'s `metric` is `margin` (a fraction) below `versus`'s. */

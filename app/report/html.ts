@@ -16,7 +16,7 @@ import { compareText, formatValue } from "./tidy.ts";
 export interface ReportPage {
   experiment: Experiment;
   /** Figure id -> SVG text. */
-  figures: { id: string; title: string; svg: string; png: boolean }[];
+  figures: { id: string; title: string; caption?: string; svg: string; png: boolean }[];
   margins: Margin[];
   summary: readonly SummaryRow[];
   cells: { total: number; done: number; failed: Cell[]; missing: ManifestCell[] };
@@ -53,7 +53,7 @@ table{border-collapse:collapse;margin:.6rem 0;font-size:13px}
 th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}
 figure{margin:1.2rem 0;display:inline-block;vertical-align:top}
-figure svg{max-width:100%;height:auto}figcaption{font-size:13px;color:#555}
+figure svg{max-width:100%;height:auto}figcaption{font-size:13px;color:#555}figcaption .caption{margin:4px 0 0;max-width:60em;color:#333}
 .agree{color:#1a6e1a;font-weight:600}.disagree{color:#a31515;font-weight:600}
 pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:12px;max-height:30rem}
 .note{color:#555;font-size:13px}.wide{overflow-x:auto}`;
@@ -78,9 +78,9 @@ function figuresSection(p: ReportPage): string {
     if (f.png) links.push(`<a href="figures/${f.id}.png">PNG</a>`);
     links.push(`<a href="figures/${f.id}.vl.json">Vega-Lite</a>`);
     return `<figure id="figure-${escapeHtml(f.id)}">${prefixSvgIds(f.svg, `${f.id}-`)}
-<figcaption>${escapeHtml(f.id)}: ${escapeHtml(f.title)} (${
-      links.join(", ")
-    })</figcaption></figure>`;
+<figcaption>${escapeHtml(f.id)}: ${escapeHtml(f.title)} (${links.join(", ")})${
+      f.caption ? `<p class="caption">${escapeHtml(f.caption)}</p>` : ""
+    }</figcaption></figure>`;
   }).join("\n");
 }
 

@@ -72,7 +72,8 @@ export async function writeReport(
     await write(`figures/${f.id}.vl.json`, JSON.stringify(spec, null, 2) + "\n");
     await write(`figures/${f.id}.svg`, svg);
     if (png instanceof PngRenderer) await write(`figures/${f.id}.png`, png.render(svg));
-    figures.push({ id: f.id, title: f.title, svg, png: png instanceof PngRenderer });
+    const caption = f.caption;
+    figures.push({ id: f.id, title: f.title, caption, svg, png: png instanceof PngRenderer });
   }
   const byId = new Map(experiment.figures.map((f) => [f.id, f]));
   const margins = experiment.reference.map((r) => computeMargin(r, byId.get(r.figure), rows));

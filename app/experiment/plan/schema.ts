@@ -111,6 +111,9 @@ export const FigureSchema = z.strictObject({
     .describe(
       "panels side by side, each drawing these series (policy labels) on its own y axis: e.g. one with an outlier, one without",
     ),
+  caption: z.string().min(1).max(2000).optional().describe(
+    "a note printed under the figure in the report: what the reader should know to read it",
+  ),
 });
 
 /** A number the paper states, compared with ours in the report. */

@@ -24,7 +24,8 @@ Deno.test("every shipped experiment expands under each profile; quick is the sma
   for (const name of SHIPPED) {
     const file = `experiments/${name}.yaml`;
     const plain = await expandFile(file);
-    assert.deepEqual(plain.loaded.profiles.sort(), ["paper", "quick"], name);
+    const extra = name === "fig8a" ? ["drawn-mix"] : [];
+    assert.deepEqual(plain.loaded.profiles.sort(), [...extra, "paper", "quick"], name);
     const quick = await expandFile(file, "quick");
     const paper = await expandFile(file, "paper");
     assert.ok(quick.cells.length < plain.cells.length || quick.cells.length < paper.cells.length);
@@ -38,6 +39,23 @@ Deno.test("every shipped experiment expands under each profile; quick is the sma
     for (const c of paper.cells) if (c.train) assert.equal(c.train.episodes, budget, name);
     assert.ok(plain.loaded.experiment.figures.length > 0, name);
   }
+});
+
+Deno.test("Fig. 8(a)'s drawn-mix profile changes the DNN mix and nothing else", async () => {
+  const plain = await expandFile("experiments/fig8a.yaml");
+  const drawn = await expandFile("experiments/fig8a.yaml", "drawn-mix");
+  assert.equal(drawn.cells.length, plain.cells.length);
+  const mixOf = (c: { scenario: Record<string, unknown> }) =>
+    (c.scenario.vehicles as { clients: { dnn: unknown } }).clients.dnn;
+  for (const [i, c] of drawn.cells.entries()) {
+    assert.deepEqual(mixOf(c), { weights: { alexnet: 1, resnet18: 1, vgg16: 1 } });
+    assert.equal(mixOf(plain.cells[i]), "round-robin");
+    const { vehicles: _a, ...rest } = c.scenario;
+    const { vehicles: _b, ...plainRest } = plain.cells[i].scenario;
+    assert.deepEqual(rest, plainRest);
+    assert.notEqual(c.hash, plain.cells[i].hash);
+  }
+  assert.match(plain.loaded.experiment.figures[0].caption ?? "", /round-robin/);
 });
 
 Deno.test("the quick Fig. 8(a) runs end to end, and the report reads its folder", async () => {
@@ -82,6 +100,8 @@ Deno.test("the quick Fig. 8(a) runs end to end, and the report reads its folder"
   ]);
   const report = await cli(["report", out, "--no-png", "-q"]);
   assert.equal(report.code, 0, report.err);
+  const html = await Deno.readTextFile(join(out, "report.html"));
+  assert.match(html, /<p class="caption">Greedy lies [^<]*round-robin[^<]*<\/p>/);
   const csv = (await Deno.readTextFile(join(out, "results.csv"))).trim().split("\n");
   assert.ok(csv[0].startsWith("vehicles.clients.count,policy,"), csv[0]);
   assert.ok(
