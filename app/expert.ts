@@ -30,7 +30,7 @@ import { canonicalJson, scenarioHash } from "../engine/scenario/hash.ts";
 import type { LoadedScenario } from "../engine/scenario/load.ts";
 import { counterfactualObjectives, CounterfactualScratch } from "../engine/sim/counterfactual.ts";
 import type { ExpertArrays } from "../engine/sim/dataset.ts";
-import { encodeAction, ENCODING_VERSION, encodingShape } from "../engine/sim/encoding.ts";
+import { encodeAction, encodingShape, encodingVersion } from "../engine/sim/encoding.ts";
 import type { Decision, Observation, StepResult } from "../engine/sim/policy.ts";
 import { Rng } from "../engine/rng.ts";
 import { VERSION } from "../engine/version.ts";
@@ -99,7 +99,7 @@ async function recordLocked(
   const info = world.info;
   const header: ExpertHeader = {
     format: "vecscene-expert/1",
-    encoding: ENCODING_VERSION,
+    encoding: encodingVersion(info.rsuCount),
     scenario: loaded.scenario.name,
     scenarioHash: scenarioHash(loaded),
     seed,

@@ -20,10 +20,13 @@ import type { Scenario } from "./scenario/schema.ts";
 export interface ScenarioInfo {
   name: string;
   seed: number;
-  /** Number of client vehicles I, of SVs, and of edge nodes J = SVs + 1. */
+  /** Number of client vehicles I, of SVs, of RSUs R, and of edge nodes J = R + SVs. */
   cvCount: number;
   svCount: number;
+  rsuCount: number;
   nodeCount: number;
+  /** Slot boundaries of the predicted tracks of MODEL.md A33 (2T with several RSUs, else 0). */
+  trackSlots: number;
   /** DNN type tables (K of them). */
   tables: readonly DnnTable[];
   slotsPerEpisode: number;
@@ -38,6 +41,17 @@ export interface ScenarioInfo {
   roadToM: number;
   /** Directory of the scenario file: relative paths in params resolve against it. */
   baseDir: string;
+}
+
+/** An RSU where it stands (MODEL.md section 6.3). */
+export interface RsuSite {
+  /** Its name in outputs: `rsu1`, `rsu2`, ... unless the scenario names it. */
+  name: string;
+  x: number;
+  y: number;
+  coverageM: number;
+  /** f_r^rsu,max (GFLOP/s), MODEL.md A30 applied. */
+  cpuGflops: number;
 }
 
 /** Per-episode vehicle hardware and DNN types. */
@@ -57,8 +71,8 @@ export interface World {
   mobility: MobilitySource;
   info: ScenarioInfo;
   cvTxPowerW: number;
-  /** f^rsu,max (GFLOP/s), MODEL.md A30 applied. */
-  rsuCpuGflops: number;
+  /** The RSUs, R >= 1 (one for the paper's model). */
+  rsus: RsuSite[];
   /** Draws episode hardware from the hardware stream. */
   drawHardware(rng: Rng): Hardware;
 }
@@ -101,17 +115,25 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     fading: s.channel.fading,
     fadingKey: streamKey(seed, "fading"),
     v2vRangeM: s.channel.v2vRangeM,
+    backhaul: s.backhaul ?? { rateBps: 1e9, hopLatencyS: 0.001, topology: "chain" },
+    resultBytes: tables.map((t) => {
+      const out = t.layers[t.L - 1].outShape;
+      return out.reduce((a, b) => a * b, 1) * s.dnn.bytesPerElement; // D_k^out of E9
+    }),
   };
   const m = s.mobility;
+  const rsus = highwayRsus(s);
   const mobility: MobilitySource = m.kind === "sumo"
     ? sumoMobility(loaded, s, seed)
-    : new Highway(m, I, S, s.rsu.positionM, -s.rsu.offsetM, s.time.slotS);
+    : new Highway(m, I, S, s.rsu.positionM, -s.rsu.offsetM, s.time.slotS, rsus);
   const info: ScenarioInfo = {
     name: s.name,
     seed,
     cvCount: I,
     svCount: S,
-    nodeCount: S + 1,
+    rsuCount: Math.max(rsus.length, 1),
+    nodeCount: S + Math.max(rsus.length, 1),
+    trackSlots: rsus.length > 1 ? 2 * s.time.slots : 0,
     tables,
     slotsPerEpisode: s.time.slots,
     tauS: s.time.slotS,
@@ -159,9 +181,30 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     mobility,
     info,
     cvTxPowerW: dbmToW(s.vehicles.clients.txPowerDbm),
-    rsuCpuGflops: capacity(s, s.rsu.cpuGflops),
+    rsus: rsus.length > 0 ? rsus : [{
+      name: "rsu",
+      x: mobility.rsuX,
+      y: mobility.rsuY,
+      coverageM: s.rsu.coverageM,
+      cpuGflops: capacity(s, s.rsu.cpuGflops),
+    }],
     drawHardware,
   };
+}
+
+/** The highway's RSUs of `rsus:` (the loader turned a placement rule into the list). */
+function highwayRsus(s: Scenario): RsuSite[] {
+  if (s.mobility.kind !== "highway" || !Array.isArray(s.rsus)) return [];
+  return s.rsus.map((r, i) => {
+    if (!("positionM" in r) || "edge" in r) throw new TypeError("checked by check.ts");
+    return {
+      name: r.name ?? `rsu${i + 1}`,
+      x: r.positionM,
+      y: -r.offsetM,
+      coverageM: r.coverageM,
+      cpuGflops: capacity(s, r.cpuGflops),
+    };
+  });
 }
 
 /** The SUMO mobility of a scenario; trace problems become user errors (exit 2). */

@@ -40,7 +40,7 @@ export default definePolicy({
               continue;
             }
             const upload = (8 * t.dBytes[phi]) / params.assumedRateBps;
-            const atRsu = (s.rsuQueueGflop[k] + t.edgeGflop[phi]) / (s.rsuCpuGflops * rsuShare);
+            const atRsu = (s.rsuQueueGflop[k] + t.edgeGflop[phi]) / (s.rsuCpuGflops[0] * rsuShare);
             if (local + upload + atRsu < best) {
               [best, partition[i], target[i]] = [local + upload + atRsu, phi, 0];
             }

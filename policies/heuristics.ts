@@ -30,17 +30,35 @@ export const local = definePolicy({
   },
 });
 
-/** Every CV sends its raw input to the RSU (phi = 1). */
+/** Every CV sends its raw input to the RSU (phi = 1); of several, the nearest that covers it. */
 export const rsu = definePolicy({
   id: "rsu",
-  description: "Every client vehicle offloads its raw input to the RSU (phi = 1).",
+  description:
+    "Every client vehicle offloads its raw input to the RSU (phi = 1); of several, the nearest that covers it.",
   defaults: {},
   create(_params, { info }) {
     const d = buffers(info.cvCount);
     d.partition.fill(1);
-    return { decide: () => d };
+    if (info.rsuCount === 1) return { decide: () => d };
+    return {
+      decide(obs: Observation) {
+        for (let i = 0; i < obs.cvCount; i++) d.target[i] = nearestRsu(obs, i);
+        return d;
+      },
+    };
   },
 });
+
+/** The nearest RSU that may serve CV `i` (0 if none does: an inactive CV's value is free). */
+export function nearestRsu(obs: Observation, i: number): number {
+  let best = 0;
+  let bestM = Infinity;
+  for (let r = 0; r < obs.rsuCount; r++) {
+    const m = obs.distanceM(i, r);
+    if (obs.feasible(i, r) && m < bestM) [best, bestM] = [r, m];
+  }
+  return best;
+}
 
 /** A uniformly random feasible (phi, node) per CV, from the policy stream. */
 export const random = definePolicy({
@@ -56,11 +74,25 @@ export const random = definePolicy({
       },
       decide(obs: Observation) {
         if (!rng) throw new Error("random: reset() must be called before decide()");
+        const R = obs.rsuCount;
         for (let i = 0; i < obs.cvCount; i++) {
           d.partition[i] = 1 + rng.int(obs.table(i).L + 1);
           const near = obs.neighbours(i);
-          const pick = rng.int(near.length + 1);
-          d.target[i] = pick === 0 ? 0 : near[pick - 1];
+          if (R === 1) {
+            const pick = rng.int(near.length + 1);
+            d.target[i] = pick === 0 ? 0 : near[pick - 1];
+            continue;
+          }
+          let covering = 0;
+          for (let r = 0; r < R; r++) if (obs.feasible(i, r)) covering++;
+          let pick = rng.int(covering + near.length);
+          d.target[i] = 0;
+          if (pick >= covering) d.target[i] = near[pick - covering];
+          else {
+            for (let r = 0; r < R; r++) {
+              if (obs.feasible(i, r) && pick-- === 0) d.target[i] = r;
+            }
+          }
         }
         return d;
       },
@@ -79,6 +111,8 @@ export function smallestCut(t: DnnTable): number {
  * The paper's greedy baseline: each CV cuts where the transmitted data is
  * smallest, then offloads to the node with the shortest queue among the RSU
  * (its type's container) and the SVs in V2V range; ties go to the RSU (A21).
+ * With several RSUs, among the covering RSUs' containers of its type and the
+ * SVs; ties go to the lowest node (an RSU before an SV).
  */
 export const greedy = definePolicy({
   id: "greedy",
@@ -98,13 +132,19 @@ export function greedyDecision(
   d: { partition: Int32Array; target: Int32Array },
 ): { partition: Int32Array; target: Int32Array } {
   const s = obs.state;
+  const R = obs.rsuCount;
+  const K = s.rsuQueueGflop.length / R;
   for (let i = 0; i < obs.cvCount; i++) {
     d.partition[i] = cut[s.cvType[i]];
     let node = 0;
-    let shortest = s.rsuQueueGflop[s.cvType[i]];
+    let shortest = R === 1 ? s.rsuQueueGflop[s.cvType[i]] : Infinity;
+    for (let r = 0; R > 1 && r < R; r++) {
+      const q = s.rsuQueueGflop[r * K + s.cvType[i]];
+      if (obs.feasible(i, r) && q < shortest) [shortest, node] = [q, r];
+    }
     for (const sv of obs.neighbours(i)) {
-      if (s.svQueueGflop[sv - 1] < shortest) {
-        shortest = s.svQueueGflop[sv - 1];
+      if (s.svQueueGflop[sv - R] < shortest) {
+        shortest = s.svQueueGflop[sv - R];
         node = sv;
       }
     }

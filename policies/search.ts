@@ -36,8 +36,9 @@ export const localSearch = definePolicy({
           let k = 0;
           for (let phi = 1; phi <= L + 1; phi++) {
             for (let node = 0; node < J; node++) {
-              // A fully local task's node does not matter (A7): one of them.
-              if (mask[node] && (phi <= L || node === 0)) {
+              // A fully local task's node does not matter (A7): one of them, node 0, which
+              // the model takes for any (with several RSUs it need not cover the CV).
+              if (phi <= L ? mask[node] : node === 0) {
                 candidates[i * width + k++] = encodeAction(phi, node, J);
               }
             }

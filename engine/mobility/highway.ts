@@ -36,6 +36,8 @@ export class Highway implements MobilitySource {
     readonly rsuX: number,
     readonly rsuY: number,
     readonly tauS: number,
+    /** Several RSUs (MODEL.md section 6.3): a vehicle is in the system while one covers it (E1). */
+    readonly rsus: readonly { x: number; y: number; coverageM: number }[] = [],
   ) {
     this.roadFromM = options.fromM;
     this.roadToM = options.toM;
@@ -54,9 +56,12 @@ export class Highway implements MobilitySource {
     }
     const I = this.cvCount;
     const tau = this.tauS;
+    const rsus = this.rsus.length > 1 ? this.rsus : undefined;
+    const covered = (x: number, yy: number) =>
+      rsus!.some((r) => Math.hypot(x - r.x, yy - r.y) <= r.coverageM) ? 1 : 0;
     return {
       positions(slot: number, out: PositionBuffers) {
-        // The scenario check keeps every vehicle inside coverage (worstRsuDistanceM).
+        // One RSU: the scenario check keeps every vehicle inside coverage (worstRsuDistanceM).
         out.cvActive.fill(1);
         out.svActive.fill(1);
         const t = slot * tau;
@@ -67,11 +72,13 @@ export class Highway implements MobilitySource {
             out.cvRoadM[k] = x;
             out.cvY[k] = y[k];
             out.cvSpeedMps[k] = v[k];
+            if (rsus) out.cvActive[k] = covered(x, y[k]);
           } else {
             out.svX[k - I] = x;
             out.svRoadM[k - I] = x;
             out.svY[k - I] = y[k];
             out.svSpeedMps[k - I] = v[k];
+            if (rsus) out.svActive[k - I] = covered(x, y[k]);
           }
         }
       },

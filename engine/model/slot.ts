@@ -1,7 +1,12 @@
 /**
  * The per-slot system model: delays (MODEL.md eqs. (4)-(19)), the RSU
  * allocation (44)-(53), the drift-plus-penalty objective (34) and the
- * queue arrivals of (8), (10), (16). Pure arithmetic over plain arrays.
+ * queue arrivals of (8), (10), (16); with several RSUs, MODEL.md section
+ * 6.3 (E1-E12): an allocation per RSU and the handover of results over the
+ * backhaul. Pure arithmetic over plain arrays.
+ *
+ * Nodes are numbered 0..R-1 for the RSUs and R..R+S-1 for the SVs; with one
+ * RSU, node 0 is the RSU and node s is SV s, as in the paper.
  *
  * @module
  */
@@ -12,6 +17,18 @@ import { type LinkBudget, type PathLoss, rateBps, rayleighPower } from "./channe
 
 /** Waiting-time masking of eqs. (11), (17) (MODEL.md A6). */
 export type WaitingMode = "masked" | "literal";
+
+/** How the RSUs are wired (MODEL.md E9): the hop count of a forwarded result. */
+export type BackhaulTopology = "chain" | "star" | "mesh";
+
+/** The RSUs' backhaul (MODEL.md E9); it carries nothing with one RSU. */
+export interface Backhaul {
+  /** R^bh (bit/s). */
+  rateBps: number;
+  /** lambda^bh, the latency per hop (s). */
+  hopLatencyS: number;
+  topology: BackhaulTopology;
+}
 
 /** Constants of the per-slot model. */
 export interface ModelParams {
@@ -27,6 +44,14 @@ export interface ModelParams {
   /** Stream key of the fading counter generator. */
   fadingKey: number;
   v2vRangeM: number;
+  backhaul: Backhaul;
+  /** D_k^out: the bytes of each DNN type's result, the last layer's output (E9). */
+  resultBytes: readonly number[];
+}
+
+/** Hops between RSUs `a` and `b` (0-based) on the backhaul (E9). */
+export function backhaulHops(topology: BackhaulTopology, a: number, b: number): number {
+  return topology === "chain" ? Math.abs(a - b) : topology === "star" ? 2 : 1;
 }
 
 /**
@@ -59,14 +84,26 @@ export interface SlotState {
   svActive: Uint8Array;
   svCpuGflops: Float64Array;
   svQueueGflop: Float64Array;
-  rsuX: number;
-  rsuY: number;
-  rsuCpuGflops: number;
-  /** Q_k^rsu per DNN type. */
+  /** RSU positions (m), coverage radii c_r (m) and CPUs f_r^rsu,max (GFLOP/s), R of each. */
+  rsuX: Float64Array;
+  rsuY: Float64Array;
+  rsuCoverageM: Float64Array;
+  rsuCpuGflops: Float64Array;
+  /** Q_{r,k}^rsu per RSU and DNN type, RSU-major: index r K + k. */
   rsuQueueGflop: Float64Array;
+  /**
+   * Predicted CV positions (MODEL.md A33) with several RSUs: CV i at the
+   * episode's 0-based slot boundary n is (trackX[n I + i], trackY[n I + i]).
+   * Empty with one RSU.
+   */
+  trackX: Float64Array;
+  trackY: Float64Array;
 }
 
-/** A joint decision: partition point phi (1..L+1) and node (0 = RSU, s = SV s) per CV. */
+/**
+ * A joint decision: partition point phi (1..L+1) and node per CV (0..R-1 an
+ * RSU, R + s - 1 SV s; with one RSU, 0 = the RSU and s = SV s).
+ */
 export interface Decision {
   partition: ArrayLike<number>;
   target: ArrayLike<number>;
@@ -86,13 +123,20 @@ export class SlotDetail {
   readonly tTxS: Float64Array;
   readonly tProcS: Float64Array;
   readonly tWaitS: Float64Array;
+  /** d_i^bh (E9): 0 without a handover. */
+  readonly tBackhaulS: Float64Array;
+  /** The RSU (0-based) a handed-over result is forwarded to (E8), else -1. */
+  readonly handoverTo: Int32Array;
   readonly delayS: Float64Array;
   objective = 0;
   sumDelayS = 0;
+  /** Handovers in the slot (E8). */
+  handovers = 0;
 
-  constructor(cvs: number, svs: number, types: number) {
-    this.rsuShareGflops = new Float64Array(types);
-    this.rsuArrivalGflop = new Float64Array(types);
+  /** Shapes: CVs, SVs, DNN types, RSUs (the RSU arrays are RSU-major, r K + k). */
+  constructor(cvs: number, svs: number, types: number, rsus = 1) {
+    this.rsuShareGflops = new Float64Array(rsus * types);
+    this.rsuArrivalGflop = new Float64Array(rsus * types);
     this.svArrivalGflop = new Float64Array(svs);
     const perCv = () => new Float64Array(cvs);
     this.distanceM = perCv();
@@ -104,6 +148,8 @@ export class SlotDetail {
     this.tTxS = perCv();
     this.tProcS = perCv();
     this.tWaitS = perCv();
+    this.tBackhaulS = perCv();
+    this.handoverTo = new Int32Array(cvs).fill(-1);
     this.delayS = perCv();
   }
 }
@@ -112,22 +158,27 @@ export class SlotDetail {
 export class SlotModel {
   readonly #p: ModelParams;
   readonly #tables: readonly DnnTable[];
+  /** R, the number of RSUs: nodes 0..R-1. */
+  readonly rsus: number;
   readonly #rsuArr: Float64Array;
   readonly #rsuCount: Int32Array;
   readonly #gammas: Float64Array;
   readonly #work: Float64Array;
   readonly #shares: Float64Array;
   readonly #svArr: Float64Array;
+  /** Scratch of the handover's predicted position (E8). */
+  readonly #at = new Float64Array(2);
 
-  constructor(params: ModelParams, tables: readonly DnnTable[], svs: number) {
+  constructor(params: ModelParams, tables: readonly DnnTable[], svs: number, rsus = 1) {
     this.#p = params;
     this.#tables = tables;
+    this.rsus = rsus;
     const K = tables.length;
-    this.#rsuArr = new Float64Array(K);
-    this.#rsuCount = new Int32Array(K);
+    this.#rsuArr = new Float64Array(rsus * K);
+    this.#rsuCount = new Int32Array(rsus * K);
     this.#gammas = new Float64Array(K);
     this.#work = new Float64Array(K);
-    this.#shares = new Float64Array(K);
+    this.#shares = new Float64Array(rsus * K);
     this.#svArr = new Float64Array(svs);
   }
 
@@ -143,49 +194,114 @@ export class SlotModel {
    * finite.
    */
   #allocate(s: SlotState, rsuArr: Float64Array, shares: Float64Array) {
+    const K = this.#tables.length;
+    if (this.rsus === 1) {
+      this.#allocateAt(s, 0, rsuArr, s.rsuQueueGflop, shares);
+      return;
+    }
+    // E6: one problem (44)-(53) per RSU, independent of the others.
+    for (let r = 0; r < this.rsus; r++) {
+      const at = (a: Float64Array) => a.subarray(r * K, (r + 1) * K);
+      this.#allocateAt(s, r, at(rsuArr), at(s.rsuQueueGflop), at(shares));
+    }
+  }
+
+  /** RSU `r`'s shares from its arrivals, queues and CPU (views of K entries). */
+  #allocateAt(
+    s: SlotState,
+    r: number,
+    rsuArr: Float64Array,
+    queues: Float64Array,
+    shares: Float64Array,
+  ) {
     const p = this.#p;
     const K = this.#tables.length;
     const count = this.#rsuCount;
+    const c0 = r * K;
+    const capacity = s.rsuCpuGflops[r];
     if (p.V > 0) {
       for (let k = 0; k < K; k++) {
-        this.#gammas[k] = gamma(p.gamma, p.V, count[k], rsuArr[k], s.rsuQueueGflop[k]);
+        this.#gammas[k] = gamma(p.gamma, p.V, count[c0 + k], rsuArr[k], queues[k]);
       }
-      allocateRsu(this.#gammas, s.rsuQueueGflop, s.rsuCpuGflops, p.tauS, shares);
+      allocateRsu(this.#gammas, queues, capacity, p.tauS, shares);
       let usable = true;
       for (let k = 0; k < K; k++) {
-        usable &&= Number.isFinite(shares[k]) && (count[k] > 0 ? shares[k] > 0 : shares[k] >= 0);
+        usable &&= Number.isFinite(shares[k]) &&
+          (count[c0 + k] > 0 ? shares[k] > 0 : shares[k] >= 0);
       }
       if (usable) return;
     }
     // MODEL.md A24: W_k = Q_k^rsu + A_k (the arrivals of (10)).
     const work = this.#work;
-    for (let k = 0; k < K; k++) work[k] = s.rsuQueueGflop[k] + rsuArr[k];
-    allocateByWork(work, s.rsuCpuGflops, shares);
+    for (let k = 0; k < K; k++) work[k] = queues[k] + rsuArr[k];
+    allocateByWork(work, capacity, shares);
   }
 
-  /** Distance (m) from CV `i` to node `node` (0 = RSU). */
+  /** Distance (m) from CV `i` to node `node` (RSUs first, then SVs). */
   distanceM(s: SlotState, i: number, node: number): number {
-    const dx = node === 0 ? s.cvX[i] - s.rsuX : s.cvX[i] - s.svX[node - 1];
-    const dy = node === 0 ? s.cvY[i] - s.rsuY : s.cvY[i] - s.svY[node - 1];
+    const R = this.rsus;
+    const dx = node < R ? s.cvX[i] - s.rsuX[node] : s.cvX[i] - s.svX[node - R];
+    const dy = node < R ? s.cvY[i] - s.rsuY[node] : s.cvY[i] - s.svY[node - R];
     return Math.sqrt(dx * dx + dy * dy);
   }
 
-  /** Whether CV `i` may offload to `node` ([TMC 25]; the RSU is always reachable, A11). */
+  /**
+   * Whether CV `i` may offload to `node`: an SV within V2V range ([TMC 25]);
+   * the RSU when there is one (A11), one that covers the CV when there are
+   * several (E2).
+   */
   feasible(s: SlotState, i: number, node: number): boolean {
-    if (node === 0) return true;
-    if (!s.svActive[node - 1]) return false;
-    const dx = s.cvX[i] - s.svX[node - 1];
-    const dy = s.cvY[i] - s.svY[node - 1];
+    const R = this.rsus;
+    if (node < R) return R === 1 || covers(s, node, s.cvX[i], s.cvY[i]);
+    if (!s.svActive[node - R]) return false;
+    const dx = s.cvX[i] - s.svX[node - R];
+    const dy = s.cvY[i] - s.svY[node - R];
     return dx * dx + dy * dy <= this.#p.v2vRangeM * this.#p.v2vRangeM;
   }
 
-  /** Rate (bit/s) of link (i, node) in this slot, eq. (1) or (2), with per-slot fading. */
+  /** Rate (bit/s) of link (i, node) in this slot, eq. (1) or (2) (E3), with per-slot fading. */
   linkRateBps(s: SlotState, i: number, node: number, distanceM: number): number {
     const p = this.#p;
     const fade = p.fading === "none"
       ? 1
       : rayleighPower(counterUniform(p.fadingKey, s.episode, s.slot, i, node));
-    return rateBps(p.budget, node === 0 ? p.v2i : p.v2v, s.cvTxPowerW[i], distanceM, fade);
+    return rateBps(p.budget, node < this.rsus ? p.v2i : p.v2v, s.cvTxPowerW[i], distanceM, fade);
+  }
+
+  /**
+   * Where the result of CV `i` that RSU `r` finishes `delayS` after the
+   * slot's start is delivered (E8): another RSU (0-based), or -1 when it
+   * stays at `r`.
+   */
+  #handoverTarget(s: SlotState, i: number, r: number, delayS: number): number {
+    const I = s.cvType.length;
+    const samples = s.trackX.length / I;
+    if (samples === 0) return -1;
+    // A33: linear between slot boundaries, the last sample after the track's end.
+    const u = s.slot + delayS / this.#p.tauS;
+    const n = Math.floor(u);
+    const at = this.#at;
+    if (n + 1 >= samples) {
+      at[0] = s.trackX[(samples - 1) * I + i];
+      at[1] = s.trackY[(samples - 1) * I + i];
+    } else {
+      const w = u - n;
+      const a = n * I + i;
+      const b = a + I;
+      at[0] = s.trackX[a] + w * (s.trackX[b] - s.trackX[a]);
+      at[1] = s.trackY[a] + w * (s.trackY[b] - s.trackY[a]);
+    }
+    if (covers(s, r, at[0], at[1])) return -1;
+    let best = -1;
+    let bestD = Infinity;
+    for (let q = 0; q < this.rsus; q++) {
+      const d = Math.hypot(at[0] - s.rsuX[q], at[1] - s.rsuY[q]);
+      if (d <= s.rsuCoverageM[q] && d < bestD) {
+        best = q;
+        bestD = d;
+      }
+    }
+    return best; // A34: no RSU covers the CV then: the result stays
   }
 
   /**
@@ -196,6 +312,7 @@ export class SlotModel {
     const p = this.#p;
     const tables = this.#tables;
     const K = tables.length;
+    const R = this.rsus;
     const I = s.cvType.length;
     const S = s.svX.length;
     const rsuArr = detail ? detail.rsuArrivalGflop : this.#rsuArr;
@@ -205,16 +322,16 @@ export class SlotModel {
     rsuArr.fill(0);
     svArr.fill(0);
     count.fill(0);
-    // Arrivals: the sums inside (10) and (16).
+    // Arrivals: the sums inside (10) and (16) (E5 per RSU).
     for (let i = 0; i < I; i++) {
       const t = tables[s.cvType[i]];
       const phi = d.partition[i];
       if (phi > t.L || !s.cvActive[i]) continue;
       const node = d.target[i];
-      if (node === 0) {
-        rsuArr[s.cvType[i]] += t.edgeGflop[phi];
-        count[s.cvType[i]]++;
-      } else svArr[node - 1] += t.edgeGflop[phi];
+      if (node < R) {
+        rsuArr[node * K + s.cvType[i]] += t.edgeGflop[phi];
+        count[node * K + s.cvType[i]]++;
+      } else svArr[node - R] += t.edgeGflop[phi];
     }
     this.#allocate(s, rsuArr, shares);
 
@@ -225,6 +342,7 @@ export class SlotModel {
     }
     let sumDelay = 0;
     let drift = 0;
+    let handovers = 0;
     for (let i = 0; i < I; i++) {
       if (!s.cvActive[i]) {
         // An absent CV generates no task; its local queue keeps draining (8).
@@ -247,25 +365,44 @@ export class SlotModel {
         dist = this.distanceM(s, i, node);
         rate = this.linkRateBps(s, i, node, dist);
         data = t.dBytes[phi];
-        tTx = (8 * data) / rate; // (4)/(5) with A2
-        if (node === 0) {
-          tProc = (s.rsuQueueGflop[k] + edge) / shares[k]; // (9)
-          tWait = (rsuArr[k] - edge) / (2 * shares[k]); // (11), masked (A6)
+        tTx = (8 * data) / rate; // (4)/(5) with A2, E3
+        if (node < R) {
+          const c = node * K + k;
+          tProc = (s.rsuQueueGflop[c] + edge) / shares[c]; // (9), E4
+          tWait = (rsuArr[c] - edge) / (2 * shares[c]); // (11), masked (A6), E4
         } else {
-          const f = s.svCpuGflops[node - 1];
-          tProc = (s.svQueueGflop[node - 1] + edge) / f; // (15)
-          tWait = (svArr[node - 1] - edge) / (2 * f); // (17), masked (A6)
+          const f = s.svCpuGflops[node - R];
+          tProc = (s.svQueueGflop[node - R] + edge) / f; // (15)
+          tWait = (svArr[node - R] - edge) / (2 * f); // (17), masked (A6)
         }
       }
       if (p.waiting === "literal") {
         // Unmasked (11) and (17), summed over all nodes as in (19): every CV
-        // waits for the other offloaders of its type at the RSU and of every SV.
+        // waits for the other offloaders of its type at every RSU and of every SV.
         const offloaded = phi <= t.L;
-        const othersRsu = rsuArr[k] - (offloaded && node === 0 ? edge : 0);
-        const ownSv = offloaded && node !== 0 ? edge / (2 * s.svCpuGflops[node - 1]) : 0;
-        tWait = (othersRsu > 0 ? othersRsu / (2 * shares[k]) : 0) + svWaitAll - ownSv;
+        const ownSv = offloaded && node >= R ? edge / (2 * s.svCpuGflops[node - R]) : 0;
+        let rsuWait = 0;
+        for (let r = 0; r < R; r++) {
+          const c = r * K + k;
+          const others = rsuArr[c] - (offloaded && node === r ? edge : 0);
+          rsuWait += others > 0 ? others / (2 * shares[c]) : 0;
+        }
+        tWait = rsuWait + svWaitAll - ownSv;
       }
-      const delay = tLocal + tTx + tProc + tWait; // (12), (18), (19)
+      let delay = tLocal + tTx + tProc + tWait; // (12), (18), (19); E7
+      let tBackhaul = 0;
+      let to = -1;
+      if (R > 1 && phi <= t.L && node < R) {
+        to = this.#handoverTarget(s, i, node, delay);
+        if (to >= 0) {
+          // E9: hops x latency + the result's bytes over the backhaul.
+          const b = p.backhaul;
+          tBackhaul = backhaulHops(b.topology, node, to) * b.hopLatencyS +
+            (8 * p.resultBytes[k]) / b.rateBps;
+          delay += tBackhaul; // E10
+          handovers++;
+        }
+      }
       sumDelay += delay;
       if (detail) {
         detail.distanceM[i] = dist;
@@ -277,22 +414,30 @@ export class SlotModel {
         detail.tTxS[i] = tTx;
         detail.tProcS[i] = tProc;
         detail.tWaitS[i] = tWait;
+        detail.tBackhaulS[i] = tBackhaul;
+        detail.handoverTo[i] = to;
         detail.delayS[i] = delay;
       }
     }
-    for (let k = 0; k < K; k++) {
-      drift += s.rsuQueueGflop[k] * (rsuArr[k] - shares[k] * p.tauS);
+    for (let c = 0; c < R * K; c++) {
+      drift += s.rsuQueueGflop[c] * (rsuArr[c] - shares[c] * p.tauS); // E11
     }
     for (let j = 0; j < S; j++) {
       drift += s.svQueueGflop[j] * (svArr[j] - s.svCpuGflops[j] * p.tauS);
     }
-    const objective = p.V * sumDelay + drift; // (34)
+    const objective = p.V * sumDelay + drift; // (34), E11
     if (detail) {
       detail.objective = objective;
       detail.sumDelayS = sumDelay;
+      detail.handovers = handovers;
     }
     return objective;
   }
+}
+
+/** Whether RSU `r` covers the point (x, y) (E1). */
+export function covers(s: Readonly<SlotState>, r: number, x: number, y: number): boolean {
+  return Math.hypot(x - s.rsuX[r], y - s.rsuY[r]) <= s.rsuCoverageM[r];
 }
 
 function clearRow(detail: SlotDetail, i: number) {
@@ -302,8 +447,10 @@ function clearRow(detail: SlotDetail, i: number) {
     detail.tTxS[i] =
     detail.tProcS[i] =
     detail.tWaitS[i] =
+    detail.tBackhaulS[i] =
     detail.delayS[i] =
       0;
+  detail.handoverTo[i] = -1;
 }
 
 /** Queue updates (8), (10), (16): Q(t+1) = max(Q(t) - f tau + A, 0), in place. */

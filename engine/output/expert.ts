@@ -130,10 +130,10 @@ export function decodeExpert(bytes: Uint8Array, where: string): ExpertData {
   }
   // A dataset of before the encoding was versioned was recorded under its first version.
   const encoding = header.encoding ?? 1;
-  if (encoding !== ENCODING_VERSION) {
+  if (!Number.isSafeInteger(encoding) || encoding < 1 || encoding > ENCODING_VERSION) {
     throw bad(
       `it was recorded under agent encoding ${JSON.stringify(encoding)}, and this vecscene ` +
-        `reads encoding ${ENCODING_VERSION} (engine/sim/encoding.ts): record it again`,
+        `reads encodings 1 to ${ENCODING_VERSION} (engine/sim/encoding.ts): record it again`,
     );
   }
   if (

@@ -1,6 +1,10 @@
 /**
  * Per-policy results: streams `slots.csv`, `queues.csv`, `steps.csv` and
  * `vehicles.csv` (atomically) and accumulates the aggregates of the comparison table.
+ * With several RSUs (MODEL.md section 6.3), `slots.csv` gains the backhaul
+ * time and the RSU a result was handed over to, `steps.csv` the handovers
+ * of the slot, and `rsus.csv` has a row per RSU and slot: its backlog, the
+ * work and tasks it received, and the results it handed over and took over.
  *
  * @module
  */
@@ -37,6 +41,19 @@ export const QUEUE_COLUMNS = [
   "service_gflop_per_s",
 ] as const;
 export const STEP_COLUMNS = ["episode", "slot", "objective", "reward", "mean_delay_s"] as const;
+/** Columns added with several RSUs (MODEL.md E8-E9), and the columns of `rsus.csv`. */
+export const SLOT_RSUS_COLUMNS = ["t_backhaul_s", "handover_to"] as const;
+export const STEP_RSUS_COLUMNS = ["handovers"] as const;
+export const RSU_COLUMNS = [
+  "episode",
+  "slot",
+  "rsu",
+  "backlog_gflop",
+  "arrival_gflop",
+  "tasks",
+  "handovers_out",
+  "handovers_in",
+] as const;
 export const VEHICLE_COLUMNS = [
   "episode",
   "slot",
@@ -81,8 +98,12 @@ export class Recorder {
   readonly #queues?: AtomicWriter;
   readonly #steps?: AtomicWriter;
   readonly #vehicles?: AtomicWriter;
+  readonly #rsus?: AtomicWriter;
   readonly #delays: number[] = [];
   readonly #names: string[];
+  /** The RSUs' names, and their count R. */
+  readonly #rsuNames: string[];
+  readonly #R: number;
   readonly #layers: number[];
   readonly #cvs: number;
   #objSum = 0;
@@ -98,6 +119,8 @@ export class Recorder {
     this.#names = env.world.tables.map((t) => t.name);
     this.#layers = env.world.tables.map((t) => t.L);
     this.#cvs = env.info.cvCount;
+    this.#rsuNames = env.world.rsus.map((r) => r.name);
+    this.#R = env.info.rsuCount;
     if (dir) {
       const open = (name: string, cols: readonly string[]) => {
         const w = new AtomicWriter(join(dir, name));
@@ -105,10 +128,18 @@ export class Recorder {
         this.#writers.push(w);
         return w;
       };
-      this.#slots = open("slots.csv", SLOT_COLUMNS);
+      const several = this.#R > 1;
+      this.#slots = open(
+        "slots.csv",
+        several ? [...SLOT_COLUMNS, ...SLOT_RSUS_COLUMNS] : SLOT_COLUMNS,
+      );
       this.#queues = open("queues.csv", QUEUE_COLUMNS);
-      this.#steps = open("steps.csv", STEP_COLUMNS);
+      this.#steps = open(
+        "steps.csv",
+        several ? [...STEP_COLUMNS, ...STEP_RSUS_COLUMNS] : STEP_COLUMNS,
+      );
       this.#vehicles = open("vehicles.csv", VEHICLE_COLUMNS);
+      if (several) this.#rsus = open("rsus.csv", RSU_COLUMNS);
     }
     env.on("episodeStart", (e) => this.#onEpisodeStart(e));
     env.on("slot", (e) => this.#onSlot(e));
@@ -155,8 +186,15 @@ export class Recorder {
       if (this.#slots) {
         const phi = decision.partition[i];
         const node = decision.target[i];
-        const target = phi > this.#layers[s.cvType[i]] ? "local" : node === 0 ? "rsu" : `sv${node}`;
-        this.#slots.write(csvLine([
+        const R = this.#R;
+        const target = phi > this.#layers[s.cvType[i]]
+          ? "local"
+          : node >= R
+          ? `sv${node - R + 1}`
+          : R === 1
+          ? "rsu"
+          : this.#rsuNames[node];
+        const row = [
           e.episode,
           e.slot,
           i + 1,
@@ -173,7 +211,12 @@ export class Recorder {
           d.tProcS[i],
           d.tWaitS[i],
           d.delayS[i],
-        ]));
+        ];
+        if (R > 1) {
+          const to = d.handoverTo[i];
+          row.push(d.tBackhaulS[i], to >= 0 ? this.#rsuNames[to] : "");
+        }
+        this.#slots.write(csvLine(row));
       }
     }
     let local = 0, rsu = 0, sv = 0;
@@ -185,13 +228,15 @@ export class Recorder {
       for (let i = 0; i < s.cvQueueGflop.length; i++) {
         q.write(csvLine([e.episode, e.slot, `cv${i + 1}`, s.cvQueueGflop[i], s.cvCpuGflops[i]]));
       }
-      for (let k = 0; k < s.rsuQueueGflop.length; k++) {
+      const K = this.#names.length;
+      for (let c = 0; c < s.rsuQueueGflop.length; c++) {
+        const rsu = this.#R === 1 ? "rsu" : this.#rsuNames[Math.floor(c / K)];
         q.write(csvLine([
           e.episode,
           e.slot,
-          `rsu:${this.#names[k]}`,
-          s.rsuQueueGflop[k],
-          d.rsuShareGflops[k],
+          `${rsu}:${this.#names[c % K]}`,
+          s.rsuQueueGflop[c],
+          d.rsuShareGflops[c],
         ]));
       }
       for (let j = 0; j < s.svQueueGflop.length; j++) {
@@ -199,7 +244,10 @@ export class Recorder {
       }
     }
     const meanDelay = tasks > 0 ? delay / tasks : 0;
-    this.#steps?.write(csvLine([e.episode, e.slot, d.objective, e.reward, meanDelay]));
+    const step = [e.episode, e.slot, d.objective, e.reward, meanDelay];
+    if (this.#R > 1) step.push(d.handovers);
+    this.#steps?.write(csvLine(step));
+    if (this.#rsus) this.#writeRsus(e);
     const ep = this.#ep;
     ep.delay += delay;
     ep.tasks += tasks;
@@ -214,6 +262,46 @@ export class Recorder {
     this.#backlog.local += n(local, s.cvQueueGflop.length);
     this.#backlog.rsu += n(rsu, s.rsuQueueGflop.length);
     this.#backlog.sv += n(sv, s.svQueueGflop.length);
+  }
+
+  /** One `rsus.csv` row per RSU: backlog, arrivals, tasks, results handed over and taken over. */
+  #writeRsus(e: SlotEvent): void {
+    const { state: s, detail: d, decision } = e;
+    const K = this.#names.length;
+    const R = this.#R;
+    const tasks = new Int32Array(R);
+    const out = new Int32Array(R);
+    const into = new Int32Array(R);
+    for (let i = 0; i < s.cvType.length; i++) {
+      const node = decision.target[i];
+      if (!s.cvActive[i] || decision.partition[i] > this.#layers[s.cvType[i]] || node >= R) {
+        continue;
+      }
+      tasks[node]++;
+      if (d.handoverTo[i] >= 0) {
+        out[node]++;
+        into[d.handoverTo[i]]++;
+      }
+    }
+    for (let r = 0; r < R; r++) {
+      let backlog = 0, arrival = 0;
+      for (let k = 0; k < K; k++) {
+        backlog += s.rsuQueueGflop[r * K + k];
+        arrival += d.rsuArrivalGflop[r * K + k];
+      }
+      this.#rsus!.write(
+        csvLine([
+          e.episode,
+          e.slot,
+          this.#rsuNames[r],
+          backlog,
+          arrival,
+          tasks[r],
+          out[r],
+          into[r],
+        ]),
+      );
+    }
   }
 
   #onEpisodeEnd(episode: number): void {

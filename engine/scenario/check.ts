@@ -15,7 +15,90 @@ import type { Scenario } from "./schema.ts";
 
 /** Every semantic problem of a schema-valid scenario. */
 export function checkScenario(s: Scenario): PathProblem[] {
-  return [...checkDnn(s), ...checkMix(s), ...checkMobility(s)];
+  return [...checkDnn(s), ...checkMix(s), ...checkMobility(s), ...checkRsus(s)];
+}
+
+/** Several RSUs (MODEL.md section 6.3, A37): where they stand and what they cover. */
+function checkRsus(s: Scenario): PathProblem[] {
+  const m = s.mobility;
+  const list = s.rsus;
+  if (m.kind === "sumo") {
+    if (list === undefined && m.rsu === undefined) {
+      return [{
+        path: ["mobility"],
+        message: "give `mobility.rsu` (where the RSU stands) or `rsus:` (several RSUs)",
+      }];
+    }
+    if (list !== undefined && m.rsu !== undefined) {
+      return [{
+        path: ["mobility", "rsu"],
+        atKey: true,
+        message: "with `rsus:`, the RSUs stand where `rsus:` says: remove `mobility.rsu`",
+      }];
+    }
+    if (list !== undefined) {
+      return [{
+        path: ["rsus"],
+        atKey: true,
+        message: "several RSUs on SUMO mobility come with the rest of MODEL.md section 6.3; " +
+          "this version places them on the highway only",
+      }];
+    }
+    return [];
+  }
+  if (list === undefined || !Array.isArray(list)) {
+    if (list !== undefined && "junctions" in list) {
+      return [{
+        path: ["rsus", "junctions"],
+        atKey: true,
+        message: "RSUs at junctions need a SUMO network: on the highway, use `every:` or a list",
+      }];
+    }
+    return [];
+  }
+  const out: PathProblem[] = [];
+  const sites: { x: number; y: number; c: number }[] = [];
+  list.forEach((r, i) => {
+    if (!("positionM" in r) || "edge" in r) {
+      out.push({
+        path: ["rsus", i],
+        message: "on the highway an RSU stands at `positionM` along the road; `edge` and " +
+          "`x`/`y` place RSUs on a SUMO network",
+      });
+      return;
+    }
+    if (r.positionM < m.fromM || r.positionM > m.toM) {
+      out.push({
+        path: ["rsus", i, "positionM"],
+        message: `RSU ${i + 1} stands off the road: ${r.positionM} m is outside [${m.fromM}, ` +
+          `${m.toM}] m`,
+      });
+    }
+    if (r.coverageM < r.offsetM) {
+      out.push({
+        path: ["rsus", i, "coverageM"],
+        message: `RSU ${i + 1}'s coverage (${r.coverageM} m) does not reach the road ` +
+          `${r.offsetM} m away`,
+      });
+    }
+    sites.push({ x: r.positionM, y: -r.offsetM, c: r.coverageM });
+  });
+  if (out.length > 0) return out;
+  // A37: an RSU whose coverage lies inside another's adds nothing.
+  sites.forEach((a, i) => {
+    const by = sites.findIndex((b, j) =>
+      j !== i && Math.hypot(a.x - b.x, a.y - b.y) + a.c <= b.c &&
+      (j < i || Math.hypot(b.x - a.x, b.y - a.y) + b.c > a.c)
+    );
+    if (by >= 0) {
+      out.push({
+        path: ["rsus", i],
+        message: `RSU ${i + 1}'s coverage lies inside RSU ${by + 1}'s: it covers no vehicle ` +
+          "the other does not; move it or remove it",
+      });
+    }
+  });
+  return out;
 }
 
 function checkDnn(s: Scenario): PathProblem[] {
@@ -121,7 +204,8 @@ function checkMobility(s: Scenario): PathProblem[] {
     });
   }
   const worst = worstRsuDistanceM(m, s.rsu.positionM, s.rsu.offsetM, durationS);
-  if (worst > s.rsu.coverageM) {
+  // With several RSUs vehicles may leave every coverage: they leave the system (E1).
+  if (s.rsus === undefined && worst > s.rsu.coverageM) {
     out.push({
       path: ["rsu", "coverageM"],
       message: `vehicles can be ${worst.toFixed(0)} m from the RSU during an episode but ` +

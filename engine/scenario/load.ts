@@ -11,6 +11,7 @@ import { locatePath } from "../config/locate.ts";
 import { parseConfigYaml, readConfigText } from "../config/yaml.ts";
 import { type Problem, UserError } from "../errors.ts";
 import { checkScenario } from "./check.ts";
+import { normaliseRsus } from "./rsus.ts";
 import { type Scenario, ScenarioSchema } from "./schema.ts";
 
 /** A scenario file, parsed and validated. */
@@ -46,14 +47,22 @@ export function parseScenario(text: string, file: string): LoadedScenario {
     return new UserError(problems);
   };
 
-  if (typeof raw !== "object" || Array.isArray(raw)) {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new UserError([{ file, line: 1, col: 1, message: "a scenario must be a YAML mapping" }]);
   }
   const parsed = ScenarioSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw fail(explainIssues(ScenarioSchema, parsed.error.issues, { documentName: "scenario" }));
   }
-  const problems = checkScenario(parsed.data);
+  const given = { rsu: "rsu" in raw, rsus: "rsus" in raw };
+  const normal = normaliseRsus(parsed.data, given);
+  if (normal.problems.length > 0) throw fail(normal.problems);
+  // A rewritten scenario (one RSU given as `rsus:`) goes through the schema again, so that it
+  // is the very object `rsu:` gives, key order included (MODEL.md A31).
+  const scenario = normal.scenario === parsed.data
+    ? parsed.data
+    : ScenarioSchema.parse(normal.scenario);
+  const problems = checkScenario(scenario);
   if (problems.length > 0) throw fail(problems);
-  return { file, baseDir: dirname(resolve(file)), scenario: parsed.data, locate };
+  return { file, baseDir: dirname(resolve(file)), scenario, locate };
 }

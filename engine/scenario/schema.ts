@@ -126,6 +126,64 @@ const PolicyRefSchema = z.union([
   }),
 ]);
 
+/** A SUMO edge id (as in `mobility.rsu.edge`). */
+const edgeId = () => z.string().min(1).max(500);
+/** An RSU's name: letters, digits, '.', '_' or '-'. */
+const rsuName = () =>
+  name().min(1).regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'");
+const rsuCoverageM = () => positive(MAX_COORDINATE_M).describe("coverage radius c_r (m)");
+const rsuCpu = () => cpuGflops().default(30).describe("f_r^rsu,max (GFLOP/s = GHz, A3)");
+const rsuOffsetM = () => between(0, 1e5).default(10).describe("distance beside the road (m)");
+
+/** One RSU of `rsus:` (MODEL.md section 6.3): where it stands, its coverage and CPU. */
+const RsuSiteSchema = z.union([
+  z.strictObject({
+    name: rsuName().optional(),
+    positionM: coordinate().describe("position along the road (m): the highway's x"),
+    offsetM: rsuOffsetM(),
+    coverageM: rsuCoverageM(),
+    cpuGflops: rsuCpu(),
+  }),
+  z.strictObject({
+    name: rsuName().optional(),
+    edge: edgeId().describe("SUMO: an edge id of the network (`mobility.net`)"),
+    positionM: z.number().min(0).max(1e7).describe("distance from the edge's start (m)"),
+    offsetM: rsuOffsetM(),
+    coverageM: rsuCoverageM(),
+    cpuGflops: rsuCpu(),
+  }),
+  z.strictObject({
+    name: rsuName().optional(),
+    x: coordinate().describe("SUMO network x (m)"),
+    y: coordinate().describe("SUMO network y (m)"),
+    coverageM: rsuCoverageM(),
+    cpuGflops: rsuCpu(),
+  }),
+]);
+
+/** RSUs placed by a rule (MODEL.md section 6.3). */
+const RsuPlacementSchema = z.union([
+  z.strictObject({
+    every: positive(MAX_COORDINATE_M).describe("spacing along the road (m)"),
+    fromM: coordinate().optional().describe("the first RSU's position (default: spacing / 2 in)"),
+    toM: coordinate().optional().describe("no RSU beyond this position (default: the road's end)"),
+    count: int(1, 10_000).optional().describe(
+      "exactly this many RSUs (an error if they do not fit)",
+    ),
+    offsetM: rsuOffsetM(),
+    coverageM: rsuCoverageM(),
+    cpuGflops: rsuCpu(),
+  }),
+  z.strictObject({
+    junctions: int(1, 10_000).describe("SUMO: this many RSUs at junctions of the network"),
+    minSpacingM: between(0, MAX_COORDINATE_M).default(0).describe(
+      "no two RSUs closer than this (m)",
+    ),
+    coverageM: rsuCoverageM(),
+    cpuGflops: rsuCpu(),
+  }),
+]);
+
 /** Log-distance path loss (dB): intercept and slope per decade of distance. */
 const PathLossSchema = z.strictObject({
   interceptDb: between(-200, 300),
@@ -151,7 +209,16 @@ export const ScenarioSchema = z.strictObject({
     offsetM: between(0, 1e5).default(10).describe("lateral offset from the road (m)"),
     coverageM: positive(MAX_COORDINATE_M).default(700).describe("coverage radius (m)"),
     cpuGflops: cpuGflops().default(30).describe("f^rsu,max (GFLOP/s = GHz, A3)"),
-  }).prefault({}),
+  }).prefault({}).describe("the one RSU of the paper; `rsus:` for several (MODEL.md 6.3)"),
+  rsus: z.union([z.array(RsuSiteSchema).min(1).max(10_000), RsuPlacementSchema]).optional()
+    .describe("several RSUs (MODEL.md section 6.3): a list, or a placement rule"),
+  backhaul: z.strictObject({
+    rateBps: positive(1e15).default(1e9).describe("R^bh, the backhaul's rate (bit/s), E9"),
+    hopLatencyS: between(0, 3600).default(0.001).describe("lambda^bh, latency per hop (s), E9"),
+    topology: z.enum(["chain", "star", "mesh"]).default("chain").describe(
+      "chain: RSUs wired in list order, |r - r'| hops; star: 2 hops via a switch; mesh: 1 hop",
+    ),
+  }).optional().describe("the RSUs' wired backhaul (MODEL.md E9); used with several RSUs"),
   vehicles: z.strictObject({
     clients: z.strictObject({
       count: int(1, 100_000).default(7),

@@ -6,13 +6,16 @@
  * {@linkcode ENCODING_VERSION} so that one written under another encoding
  * is refused instead of being read wrongly.
  *
+ * - Nodes: J = R + S, the R RSUs first (0..R-1), then the S SVs (R..R+S-1);
+ *   with one RSU, 0 = the RSU and s = SV s (MODEL.md section 6.3).
  * - Action (MODEL.md A10): a = (phi - 1) J + node, with the partition
- *   phi in 1..L_k + 1 and the node in 0..J - 1 (0 = the RSU, s = SV s);
- *   CV i of DNN type k has (L_k + 1) J actions, and action a is feasible
- *   when its node a mod J is (the RSU always, an SV within V2V range).
- * - Local state s_i(t) (54), 2J + 1 values: the CV's queue, the RSU queue
- *   of its DNN type, the S SV queues (GFLOP), then the CV's and the S SVs'
- *   road coordinates (m).
+ *   phi in 1..L_k + 1 and the node in 0..J - 1; CV i of DNN type k has
+ *   (L_k + 1) J actions, and action a is feasible when its node a mod J is
+ *   (one RSU: always; several: an RSU that covers the CV, E2; an SV within
+ *   V2V range).
+ * - Local state s_i(t) (54), E12: R + 2S + 2 values (2J + 1 with one
+ *   RSU): the CV's queue, the queue of its DNN type at each RSU, the S SV
+ *   queues (GFLOP), then the CV's and the S SVs' road coordinates (m).
  * - Joint state S(t) (55): the I local states concatenated.
  * - Normalisation (A13): queues divided by a scale (GFLOP), road
  *   coordinates mapped linearly from the road's extent to [-1, 1].
@@ -22,8 +25,17 @@
 import type { SlotState } from "../model/slot.ts";
 import type { ScenarioInfo } from "../world.ts";
 
-/** The version of this encoding; bump it when any rule above changes. */
-export const ENCODING_VERSION = 1;
+/**
+ * The version of this encoding; bump it when any rule above changes.
+ * Version 2 added several RSUs; with one RSU its rules are version 1's, so a
+ * file of a one-RSU scenario records 1 ({@linkcode encodingVersion}).
+ */
+export const ENCODING_VERSION = 2;
+
+/** The oldest encoding whose rules describe a scenario of `rsus` RSUs: what a file records. */
+export function encodingVersion(rsus: number): number {
+  return rsus === 1 ? 1 : 2;
+}
 
 /** The number of actions (L + 1) J of a DNN with `layers` = L layers among `nodes` = J nodes (A10). */
 export function actionCount(layers: number, nodes: number): number {
@@ -45,18 +57,20 @@ export function nodeOf(action: number, nodes: number): number {
   return action % nodes;
 }
 
-/** The width 2J + 1 of a local state (54). */
-export function localStateDim(nodes: number): number {
-  return 2 * nodes + 1;
+/** The width of a local state (54), E12: R + 2S + 2 for J = R + S nodes (2J + 1 for one RSU). */
+export function localStateDim(nodes: number, rsus = 1): number {
+  return 2 * nodes - rsus + 2;
 }
 
 /** The shapes a learner or a dataset of a scenario is built for. */
 export interface EncodingShape {
   /** Client vehicles I. */
   agents: number;
-  /** Edge nodes J (the RSU and the SVs). */
+  /** Edge nodes J (the RSUs and the SVs). */
   nodes: number;
-  /** Local state width 2J + 1 (54). */
+  /** RSUs R (nodes 0..R-1) when there are several; absent: one (what one-RSU files record). */
+  rsus?: number;
+  /** Local state width R + 2S + 2 (54), E12. */
   stateDim: number;
   /** Action count (L_k + 1) J per DNN type k (A10). */
   actionCounts: number[];
@@ -67,14 +81,15 @@ export function encodingShape(info: ScenarioInfo): EncodingShape {
   return {
     agents: info.cvCount,
     nodes: info.nodeCount,
-    stateDim: localStateDim(info.nodeCount),
+    ...(info.rsuCount > 1 ? { rsus: info.rsuCount } : {}),
+    stateDim: localStateDim(info.nodeCount, info.rsuCount),
     actionCounts: info.tables.map((t) => actionCount(t.L, info.nodeCount)),
   };
 }
 
 /**
  * Writes the local state s_i(t) of CV `i` (54) into `out` at `offset`
- * (2J + 1 values; float32 for a Python client, float64 for the learners).
+ * (R + 2S + 2 values; float32 for a Python client, float64 for the learners).
  */
 export function writeLocalState<T extends Float64Array | Float32Array>(
   s: Readonly<SlotState>,
@@ -83,12 +98,14 @@ export function writeLocalState<T extends Float64Array | Float32Array>(
   offset = 0,
 ): T {
   const S = s.svX.length;
-  const o = offset;
-  out[o] = s.cvQueueGflop[i];
-  out[o + 1] = s.rsuQueueGflop[s.cvType[i]];
-  for (let j = 0; j < S; j++) out[o + 2 + j] = s.svQueueGflop[j];
-  out[o + 2 + S] = s.cvRoadM[i];
-  for (let j = 0; j < S; j++) out[o + 3 + S + j] = s.svRoadM[j];
+  const R = s.rsuX.length;
+  const K = s.rsuQueueGflop.length / R;
+  let o = offset;
+  out[o++] = s.cvQueueGflop[i];
+  for (let r = 0; r < R; r++) out[o++] = s.rsuQueueGflop[r * K + s.cvType[i]];
+  for (let j = 0; j < S; j++) out[o++] = s.svQueueGflop[j];
+  out[o++] = s.cvRoadM[i];
+  for (let j = 0; j < S; j++) out[o++] = s.svRoadM[j];
   return out;
 }
 
@@ -120,13 +137,16 @@ export function normaliseLocalStates(
   nodes: number,
   road: { roadFromM: number; roadToM: number },
   queueScaleGflop: number,
+  rsus = 1,
 ): Float32Array {
-  const D = localStateDim(nodes);
-  const S = nodes - 1;
+  const D = localStateDim(nodes, rsus);
+  const S = nodes - rsus;
   const span = road.roadToM - road.roadFromM || 1;
   for (let r = 0; r < raw.length; r++) {
     const k = r % D;
-    out[r] = k >= 2 + S ? (2 * (raw[r] - road.roadFromM)) / span - 1 : raw[r] / queueScaleGflop;
+    out[r] = k >= 1 + rsus + S
+      ? (2 * (raw[r] - road.roadFromM)) / span - 1
+      : raw[r] / queueScaleGflop;
   }
   return out;
 }

@@ -44,7 +44,7 @@ import { compileWorld, type ScenarioInfo, type World } from "../world.ts";
 import { Emitter } from "./events.ts";
 import { NeighbourIndex } from "./neighbours.ts";
 import { Observation } from "./observation.ts";
-import { StateBlock } from "./state.ts";
+import { StateBlock, stateShape } from "./state.ts";
 import { DecisionBuffer } from "./validate.ts";
 
 /** Options of {@linkcode Env.reset}. */
@@ -175,21 +175,26 @@ export class Env extends Emitter<EnvEvents> {
   /** Allocates the state and the model's scratch arrays for `world`. */
   #build(world: World): void {
     this.#world = world;
-    const { cvCount: I, svCount: S } = world.info;
+    const { cvCount: I, svCount: S, rsuCount: R } = world.info;
     const K = world.tables.length;
+    const rsus = world.rsus;
     const fixed = {
-      rsuX: world.mobility.rsuX,
-      rsuY: world.mobility.rsuY,
-      rsuCpuGflops: world.rsuCpuGflops,
+      rsus: {
+        x: rsus.map((r) => r.x),
+        y: rsus.map((r) => r.y),
+        coverageM: rsus.map((r) => r.coverageM),
+        cpuGflops: rsus.map((r) => r.cpuGflops),
+      },
       cvTxPowerW: world.cvTxPowerW,
     };
-    this.#block = new StateBlock(I, S, K, fixed);
-    this.#viewBlock = new StateBlock(I, S, K, fixed);
+    const shape = stateShape(world.info);
+    this.#block = new StateBlock(shape, fixed);
+    this.#viewBlock = new StateBlock(shape, fixed);
     this.#state = this.#block.state;
     this.#view = this.#viewBlock.state;
-    this.#model = new SlotModel(world.params, world.tables, S);
-    this.#detail = new SlotDetail(I, S, K);
-    this.#index = new NeighbourIndex(world.params.v2vRangeM);
+    this.#model = new SlotModel(world.params, world.tables, S, R);
+    this.#detail = new SlotDetail(I, S, K, R);
+    this.#index = new NeighbourIndex(world.params.v2vRangeM, R);
     const tables = structuredClone(world.tables);
     this.#observation = new Observation(this.#view, tables, this.#model, this.#index);
     this.#trusted = new Observation(this.#state, world.tables, this.#model, this.#index);
@@ -242,6 +247,7 @@ export class Env extends Emitter<EnvEvents> {
     s.episode = e;
     const trajectories = w.mobility.episode(e, Rng.stream(seed, "mobility", e));
     this.#trajectories = trajectories;
+    if (w.info.trackSlots > 0) this.#track(trajectories);
     this.#episode = episode;
     this.emit("episodeStart", {
       episode,
@@ -312,6 +318,45 @@ export class Env extends Emitter<EnvEvents> {
       if (i >= 0) throw new NonFiniteError(`${name} of cv${i + 1}`, values[i], episode, slot);
     }
     throw new NonFiniteError("objective (34)", d.objective, episode, slot);
+  }
+
+  /**
+   * The CVs' predicted track over 2T slot boundaries (MODEL.md A33), from
+   * the episode's own trajectories: where the trace has lost a CV, its last
+   * position stands.
+   */
+  #track(trajectories: EpisodeMobility): void {
+    const s = this.#state;
+    const I = s.cvType.length;
+    const { cvCount, svCount } = this.#world.info;
+    const at = {
+      cvX: new Float64Array(cvCount),
+      cvY: new Float64Array(cvCount),
+      cvRoadM: new Float64Array(cvCount),
+      cvSpeedMps: new Float64Array(cvCount),
+      cvActive: new Uint8Array(cvCount),
+      svX: new Float64Array(svCount),
+      svY: new Float64Array(svCount),
+      svRoadM: new Float64Array(svCount),
+      svSpeedMps: new Float64Array(svCount),
+      svActive: new Uint8Array(svCount),
+    };
+    const seen = new Uint8Array(I);
+    for (let n = 0; n < this.#world.info.trackSlots; n++) {
+      at.cvActive.fill(0);
+      trajectories.positions(n, at);
+      for (let i = 0; i < I; i++) {
+        const o = n * I + i;
+        if (at.cvActive[i] || !seen[i] || this.#world.scenario.mobility.kind === "highway") {
+          s.trackX[o] = at.cvX[i];
+          s.trackY[o] = at.cvY[i];
+          seen[i] = 1;
+        } else {
+          s.trackX[o] = s.trackX[o - I];
+          s.trackY[o] = s.trackY[o - I];
+        }
+      }
+    }
   }
 
   /** Positions and neighbours of 0-based slot `t`; the policies' copy of the state. */

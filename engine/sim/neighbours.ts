@@ -20,9 +20,12 @@ export class NeighbourIndex {
   #active: ArrayLike<number> | undefined;
   #linear = true;
   readonly #out: number[] = [];
+  /** The node number of SV 0: R, the number of RSUs (nodes 0..R-1). */
+  readonly #first: number;
 
-  constructor(radiusM: number) {
+  constructor(radiusM: number, rsus = 1) {
     this.#radius = radiusM;
+    this.#first = rsus;
   }
 
   #key(cx: number, cy: number): number {
@@ -60,7 +63,7 @@ export class NeighbourIndex {
   }
 
   /**
-   * Sets `mask[s] = 1` for every SV node s (1-based) within the radius of
+   * Sets `mask[s] = 1` for every SV node s (R + the SV's 0-based index) within the radius of
    * (x, y) and leaves the other entries as they are: the node mask (A10)
    * without building a list (an array's length changes cost more than the
    * scan at a few SVs).
@@ -69,11 +72,12 @@ export class NeighbourIndex {
     const r = this.#radius;
     if (this.#linear) {
       const active = this.#active;
+      const first = this.#first;
       for (let s = 0; s < this.#x.length; s++) {
         if (active && !active[s]) continue;
         const dx = this.#x[s] - x;
         const dy = this.#y[s] - y;
-        if (dx * dx + dy * dy <= r * r) mask[s + 1] = 1;
+        if (dx * dx + dy * dy <= r * r) mask[s + first] = 1;
       }
       return;
     }
@@ -81,12 +85,13 @@ export class NeighbourIndex {
   }
 
   /**
-   * SV nodes (1-based: node s is SV s) within the radius of (x, y), in
+   * SV nodes (R + the SV's 0-based index; with one RSU node s is SV s) within the radius of (x, y), in
    * ascending order. The returned array is reused by the next call.
    */
   query(x: number, y: number): readonly number[] {
     const r = this.#radius;
     const out = this.#out;
+    const first = this.#first;
     if (this.#linear) {
       const active = this.#active;
       let k = 0;
@@ -94,7 +99,7 @@ export class NeighbourIndex {
         if (active && !active[s]) continue;
         const dx = this.#x[s] - x;
         const dy = this.#y[s] - y;
-        if (dx * dx + dy * dy <= r * r) out[k++] = s + 1;
+        if (dx * dx + dy * dy <= r * r) out[k++] = s + first;
       }
       if (out.length !== k) out.length = k;
       return out; // ascending already
@@ -109,7 +114,7 @@ export class NeighbourIndex {
         for (const s of list) {
           const dx = this.#x[s] - x;
           const dy = this.#y[s] - y;
-          if (dx * dx + dy * dy <= r * r) out.push(s + 1);
+          if (dx * dx + dy * dy <= r * r) out.push(s + first);
         }
       }
     }

@@ -13,7 +13,11 @@ import type { Decision, SlotModel, SlotState } from "../model/slot.ts";
 import { actionCount, expandNodeMask, localStateDim, writeLocalState } from "./encoding.ts";
 import type { NeighbourIndex } from "./neighbours.ts";
 
-/** A slot's observation. Node 0 is the RSU; node s (1..S) is service vehicle s. */
+/**
+ * A slot's observation. Nodes 0..R-1 are the RSUs and R..R+S-1 the service
+ * vehicles; with one RSU (the paper's model), node 0 is the RSU and node s
+ * (1..S) is service vehicle s.
+ */
 export class Observation {
   /** 1-based episode and slot numbers. */
   episode = 1;
@@ -38,9 +42,14 @@ export class Observation {
     return this.state.cvType.length;
   }
 
-  /** Number of edge nodes J = 1 (RSU) + number of SVs. */
+  /** Number of edge nodes J = R (RSUs) + number of SVs. */
   get nodeCount(): number {
-    return this.state.svX.length + 1;
+    return this.state.svX.length + this.state.rsuX.length;
+  }
+
+  /** Number of RSUs R: nodes 0..R-1. */
+  get rsuCount(): number {
+    return this.state.rsuX.length;
   }
 
   /** The slot length tau (s). */
@@ -53,7 +62,7 @@ export class Observation {
     return this.tables[this.state.cvType[i]];
   }
 
-  /** Whether CV `i` may offload to `node` (V2V range, [TMC 25]). */
+  /** Whether CV `i` may offload to `node` (an RSU that covers it, E2; V2V range, [TMC 25]). */
   feasible(i: number, node: number): boolean {
     return this.#model.feasible(this.state, i, node);
   }
@@ -73,10 +82,16 @@ export class Observation {
     return actionCount(this.table(i).L, this.nodeCount);
   }
 
-  /** Feasible nodes of CV `i`: 1 for the RSU (node 0) and each SV in V2V range, else 0. */
+  /**
+   * Feasible nodes of CV `i`: 1 for each RSU that may serve it (the one RSU
+   * always; of several, those that cover it, E2) and each SV in V2V range,
+   * else 0.
+   */
   nodeMask(i: number, out: Uint8Array = new Uint8Array(this.nodeCount)): Uint8Array {
-    out[0] = 1;
-    for (let j = 1; j < out.length; j++) out[j] = 0;
+    const R = this.state.rsuX.length;
+    if (R === 1) out[0] = 1;
+    else for (let r = 0; r < R; r++) out[r] = this.#model.feasible(this.state, i, r) ? 1 : 0;
+    for (let j = R; j < out.length; j++) out[j] = 0;
     this.#index.mark(this.state.cvX[i], this.state.cvY[i], out);
     return out;
   }
@@ -87,19 +102,21 @@ export class Observation {
     return out;
   }
 
-  /** Local state s_i(t) of eq. (54): 2J + 1 values. */
+  /** Local state s_i(t) of eq. (54), E12: R + 2S + 2 values (2J + 1 with one RSU). */
   localState(
     i: number,
-    out: Float64Array = new Float64Array(localStateDim(this.nodeCount)),
+    out: Float64Array = new Float64Array(localStateDim(this.nodeCount, this.rsuCount)),
   ): Float64Array {
     return writeLocalState(this.state, i, out);
   }
 
   /** Joint state S(t) of eq. (55): the local states concatenated. */
   jointState(
-    out: Float64Array = new Float64Array(this.cvCount * localStateDim(this.nodeCount)),
+    out: Float64Array = new Float64Array(
+      this.cvCount * localStateDim(this.nodeCount, this.rsuCount),
+    ),
   ): Float64Array {
-    const n = localStateDim(this.nodeCount);
+    const n = localStateDim(this.nodeCount, this.rsuCount);
     for (let i = 0; i < this.cvCount; i++) this.localState(i, out.subarray(i * n, (i + 1) * n));
     return out;
   }

@@ -6,6 +6,26 @@
  * @module
  */
 import type { SlotState } from "../model/slot.ts";
+import type { ScenarioInfo } from "../world.ts";
+
+/** The sizes of a slot state. */
+export interface StateShape {
+  /** Client vehicles I, service vehicles S, DNN types K, RSUs R. */
+  cvs: number;
+  svs: number;
+  types: number;
+  rsus: number;
+  /** Slot boundaries of the predicted track (MODEL.md A33); 0 with one RSU. */
+  track: number;
+}
+
+/** The RSUs of a state: positions, coverage radii (m) and CPUs (GFLOP/s). */
+export interface RsuArrays {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  coverageM: ArrayLike<number>;
+  cpuGflops: ArrayLike<number>;
+}
 
 /**
  * A slot state whose arrays are views of three buffers (float64, int32,
@@ -18,13 +38,9 @@ export class StateBlock {
   readonly #i32: Int32Array;
   readonly #u8: Uint8Array;
 
-  constructor(
-    I: number,
-    S: number,
-    K: number,
-    fixed: { rsuX: number; rsuY: number; rsuCpuGflops: number; cvTxPowerW: number },
-  ) {
-    this.#f64 = new Float64Array(7 * I + 6 * S + K);
+  constructor(shape: StateShape, fixed: { rsus: RsuArrays; cvTxPowerW: number }) {
+    const { cvs: I, svs: S, types: K, rsus: R, track: N } = shape;
+    this.#f64 = new Float64Array(7 * I + 6 * S + R * K + 4 * R + 2 * N * I);
     this.#i32 = new Int32Array(I);
     this.#u8 = new Uint8Array(I + S);
     let off = 0;
@@ -48,11 +64,18 @@ export class StateBlock {
       svActive: this.#u8.subarray(I),
       svCpuGflops: f64(S),
       svQueueGflop: f64(S),
-      rsuX: fixed.rsuX,
-      rsuY: fixed.rsuY,
-      rsuCpuGflops: fixed.rsuCpuGflops,
-      rsuQueueGflop: f64(K),
+      rsuQueueGflop: f64(R * K),
+      rsuX: f64(R),
+      rsuY: f64(R),
+      rsuCoverageM: f64(R),
+      rsuCpuGflops: f64(R),
+      trackX: f64(N * I),
+      trackY: f64(N * I),
     };
+    this.state.rsuX.set(fixed.rsus.x);
+    this.state.rsuY.set(fixed.rsus.y);
+    this.state.rsuCoverageM.set(fixed.rsus.coverageM);
+    this.state.rsuCpuGflops.set(fixed.rsus.cpuGflops);
   }
 
   /** Overwrites this state with `other`'s values (same shapes). */
@@ -60,12 +83,31 @@ export class StateBlock {
     this.#f64.set(other.#f64);
     this.#i32.set(other.#i32);
     this.#u8.set(other.#u8);
-    const s = this.state;
-    const o = other.state;
-    s.episode = o.episode;
-    s.slot = o.slot;
-    s.rsuX = o.rsuX;
-    s.rsuY = o.rsuY;
-    s.rsuCpuGflops = o.rsuCpuGflops;
+    this.state.episode = other.state.episode;
+    this.state.slot = other.state.slot;
   }
+}
+
+/** The shape of a slot state. */
+export function shapeOf(s: Readonly<SlotState>): StateShape {
+  const I = s.cvType.length;
+  const R = s.rsuX.length;
+  return {
+    cvs: I,
+    svs: s.svX.length,
+    types: s.rsuQueueGflop.length / R,
+    rsus: R,
+    track: I === 0 ? 0 : s.trackX.length / I,
+  };
+}
+
+/** The shape of a scenario's slot states. */
+export function stateShape(info: ScenarioInfo): StateShape {
+  return {
+    cvs: info.cvCount,
+    svs: info.svCount,
+    types: info.tables.length,
+    rsus: info.rsuCount,
+    track: info.trackSlots,
+  };
 }

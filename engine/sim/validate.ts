@@ -116,12 +116,20 @@ function decisionProblem(d: Decision, obs: Observation): string | undefined {
         i + 1
       } (${t.name}, L = ${t.L}) got partition ${phi}; it must be an integer in 1..${t.L + 1}`;
     }
+    const R = obs.rsuCount;
     if (!Number.isInteger(node) || node < 0 || node >= J) {
-      return `cv${i + 1} got target ${node}; it must be 0 (RSU) or an SV number in 1..${J - 1}`;
+      return R === 1
+        ? `cv${i + 1} got target ${node}; it must be 0 (RSU) or an SV number in 1..${J - 1}`
+        : `cv${i + 1} got target ${node}; it must be an RSU in 0..${R - 1} or an SV in ` +
+          `${R}..${J - 1}`;
     }
     if (phi <= t.L && !obs.feasible(i, node)) {
-      return `cv${i + 1} offloads to sv${node}, ${obs.distanceM(i, node).toFixed(1)} m away, ` +
-        `beyond the V2V range or not present`;
+      const far = obs.distanceM(i, node).toFixed(1);
+      return node < R
+        ? `cv${i + 1} offloads to RSU ${node}, ${far} m away, outside its coverage ` +
+          `(${obs.state.rsuCoverageM[node]} m)`
+        : `cv${i + 1} offloads to sv${node - R + 1}, ${far} m away, beyond the V2V range or ` +
+          "not present";
     }
   }
   return undefined;

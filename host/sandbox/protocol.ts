@@ -13,6 +13,7 @@
 import type { DnnTable } from "../../engine/dnn/layers.ts";
 import type { ModelParams, SlotState } from "../../engine/model/slot.ts";
 import type { Params, PolicyContext } from "../../engine/sim/policy.ts";
+import type { StateShape } from "../../engine/sim/state.ts";
 
 /** Control words. */
 export const C = { REQ: 0, DONE: 1, OP: 2, STATUS: 3, JSON_LEN: 4, WORDS: 8 } as const;
@@ -36,13 +37,10 @@ export const STATUS = { OK: 0, ERROR: 1 } as const;
 export const JSON_BYTES = 1 << 20;
 
 /** Shapes that fix the layout. */
-export interface Shape {
-  cvs: number;
-  svs: number;
-  types: number;
-}
+export type Shape = StateShape;
 
-const stateLength = ({ cvs: I, svs: S, types: K }: Shape) => 5 + 9 * I + 7 * S + K;
+const stateLength = ({ cvs: I, svs: S, types: K, rsus: R, track: N }: Shape) =>
+  2 + 9 * I + 7 * S + R * K + 4 * R + 2 * N * I;
 
 /** Views over the shared buffer, the same on both sides. */
 export function views(sab: SharedArrayBuffer, shape: Shape) {
@@ -82,16 +80,19 @@ const ARRAYS = [
   "svCpuGflops",
   "svQueueGflop",
   "rsuQueueGflop",
+  "rsuX",
+  "rsuY",
+  "rsuCoverageM",
+  "rsuCpuGflops",
+  "trackX",
+  "trackY",
 ] as const;
 
 /** Packs `s` into `out`. */
 export function packState(s: Readonly<SlotState>, out: Float64Array): void {
   out[0] = s.episode;
   out[1] = s.slot;
-  out[2] = s.rsuX;
-  out[3] = s.rsuY;
-  out[4] = s.rsuCpuGflops;
-  let off = 5;
+  let off = 2;
   for (const k of ARRAYS) {
     out.set(s[k], off);
     off += s[k].length;
@@ -102,10 +103,7 @@ export function packState(s: Readonly<SlotState>, out: Float64Array): void {
 export function unpackState(packed: Float64Array, s: SlotState): void {
   s.episode = packed[0];
   s.slot = packed[1];
-  s.rsuX = packed[2];
-  s.rsuY = packed[3];
-  s.rsuCpuGflops = packed[4];
-  let off = 5;
+  let off = 2;
   for (const k of ARRAYS) {
     const a = s[k];
     a.set(packed.subarray(off, off + a.length));

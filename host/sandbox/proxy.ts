@@ -28,6 +28,7 @@ import type {
 } from "../../engine/sim/policy.ts";
 import { UserError } from "../../engine/errors.ts";
 import { toFileUrl } from "../../engine/path.ts";
+import { stateShape } from "../../engine/sim/state.ts";
 import {
   bufferBytes,
   C,
@@ -188,7 +189,7 @@ export async function createSandboxed(
   o: SandboxOptions,
 ): Promise<PolicyInstance> {
   const info = ctx.info;
-  const shape: Shape = { cvs: info.cvCount, svs: info.svCount, types: info.tables.length };
+  const shape: Shape = stateShape(info);
   // It may read back what it may write (a resumed training loads its checkpoint).
   const read = [...(o.read ?? []), ...(o.write ?? []), ...(ctx.checkpoint ? [ctx.checkpoint] : [])];
   const worker = spawn(path, { read, write: o.write });

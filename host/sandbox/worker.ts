@@ -71,11 +71,11 @@ async function serve(init: Extract<Init, { mode: "create" }>): Promise<void> {
   if (typeof inst?.decide !== "function") {
     throw new TypeError("create() must return an object with a decide() method");
   }
-  const { cvs, svs, types } = init.shape;
-  const fixed = { rsuX: 0, rsuY: 0, rsuCpuGflops: 0, cvTxPowerW: 0 }; // unpacked each call
-  const state = new StateBlock(cvs, svs, types, fixed).state;
-  const model = new SlotModel(init.model, init.tables, init.shape.svs);
-  const index = new NeighbourIndex(init.model.v2vRangeM);
+  const none = new Float64Array(0);
+  const rsus = { x: none, y: none, coverageM: none, cpuGflops: none }; // unpacked each call
+  const state = new StateBlock(init.shape, { rsus, cvTxPowerW: 0 }).state;
+  const model = new SlotModel(init.model, init.tables, init.shape.svs, init.shape.rsus);
+  const index = new NeighbourIndex(init.model.v2vRangeM, init.shape.rsus);
   const obs = new Observation(state, init.tables, model, index);
   const delayS = new Float64Array(init.shape.cvs);
   const refresh = () => {

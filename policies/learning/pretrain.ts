@@ -132,6 +132,7 @@ export function encodeExpert(
     data.header.nodes,
     info,
     queueScaleGflop,
+    info.rsuCount,
   );
   const masks = learner.masks(a.feasible, a.types, rows);
   return {

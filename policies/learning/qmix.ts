@@ -455,6 +455,7 @@ export class QmixPolicy implements PolicyInstance {
         J,
         this.info,
         this.opts.queueScaleGflop,
+        this.info.rsuCount,
       );
       obs.nodeMask(i, feasible.subarray(i * J, (i + 1) * J));
       types[i] = obs.state.cvType[i];

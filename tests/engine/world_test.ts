@@ -37,7 +37,7 @@ Deno.test("the RSU sits offsetM beside the road and distances are Euclidean", as
   const s = await sim("name: h\ntime: { slots: 1 }\nrsu: { offsetM: 10, positionM: 0 }\n");
   s.on("slot", (e) => {
     const st = e.state;
-    assert.equal(st.rsuY, -10);
+    assert.equal(st.rsuY[0], -10);
     assert.equal(s.observation.distanceM(0, 0), Math.hypot(st.cvX[0], 10));
     assert.equal(s.observation.distanceM(0, 2), Math.abs(st.cvX[0] - st.svX[1]));
   });

@@ -78,7 +78,7 @@ function resolveFiles(config: SumoMobility, ctx: SumoContext): Resolved {
   } else if (build !== undefined) {
     say(`sumo: using the shipped trace ${tracePath} (build.prefer: shipped)`);
   }
-  const needNet = "edge" in config.rsu || config.road !== "auto";
+  const needNet = (config.rsu !== undefined && "edge" in config.rsu) || config.road !== "auto";
   if (needNet && netPath === undefined) {
     throw new TraceError(tracePath!, 0, "mobility.rsu.edge and mobility.road.edges need a `net`");
   }
@@ -93,9 +93,11 @@ function assemble(
   trace: Trace,
   net: Net | undefined,
 ): SumoMobilitySource {
-  const [rsuX, rsuY] = "edge" in config.rsu
-    ? pointOnEdge(net!, config.rsu.edge, config.rsu.positionM, config.rsu.offsetM)
-    : [config.rsu.x, config.rsu.y];
+  const rsu = config.rsu;
+  if (rsu === undefined) throw new TypeError("mobility.rsu is checked by the scenario checks");
+  const [rsuX, rsuY] = "edge" in rsu
+    ? pointOnEdge(net!, rsu.edge, rsu.positionM, rsu.offsetM)
+    : [rsu.x, rsu.y];
   const axis: RoadAxis = config.road === "auto"
     ? new FittedAxis(trace, rsuX, rsuY)
     : new PolylineAxis(chainPolyline(net!, config.road.edges), rsuX, rsuY);

@@ -95,7 +95,7 @@ export const SumoMobilitySchema = z.strictObject({
     "FCD trace (sumo --fcd-output, projected x/y, not --fcd-output.geo)",
   ),
   build: SumoBuildSchema.optional(),
-  rsu: RsuSchema,
+  rsu: RsuSchema.optional().describe("where the one RSU stands; with `rsus:`, absent"),
   road: z.union([
     z.literal("auto").describe(
       "projection on the straight line fitted through all trace positions",
@@ -137,7 +137,7 @@ export const SumoMobilitySchema = z.strictObject({
       message: "a build needs `build.osm` or a top-level `net` to route on",
     });
   }
-  if ("edge" in m.rsu && m.net === undefined && m.build?.osm === undefined) {
+  if (m.rsu !== undefined && "edge" in m.rsu && m.net === undefined && m.build?.osm === undefined) {
     ctx.addIssue({ code: "custom", path: ["rsu", "edge"], message: "`rsu.edge` needs a `net`" });
   }
   if (m.road !== "auto" && m.net === undefined && m.build?.osm === undefined) {

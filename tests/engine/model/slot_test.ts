@@ -79,6 +79,8 @@ function params(over: Partial<ModelParams> = {}): ModelParams {
     fading: "none",
     fadingKey: 0,
     v2vRangeM: 150,
+    backhaul: { rateBps: 1e9, hopLatencyS: 0.001, topology: "chain" },
+    resultBytes: [4000, 4000],
     ...over,
   };
 }
@@ -103,9 +105,12 @@ function world(): SlotState {
     svActive: Uint8Array.from([1, 1]),
     svCpuGflops: f64([4, 8]),
     svQueueGflop: f64([5, 3]),
-    rsuX: 0,
-    rsuY: 0,
-    rsuCpuGflops: 20,
+    rsuX: f64([0]),
+    rsuY: f64([0]),
+    rsuCoverageM: f64([1000]),
+    rsuCpuGflops: f64([20]),
+    trackX: f64([]),
+    trackY: f64([]),
     rsuQueueGflop: f64([4]),
   };
 }
@@ -278,7 +283,7 @@ function world2(): SlotState {
   const s = world();
   s.cvType = Int32Array.from([0, 1, 0]);
   s.rsuQueueGflop = f64([0, 0]);
-  s.rsuCpuGflops = 30;
+  s.rsuCpuGflops = f64([30]);
   return s;
 }
 

@@ -69,6 +69,8 @@ function params(V: number): ModelParams {
     fading: "none",
     fadingKey: 0,
     v2vRangeM: 150,
+    backhaul: { rateBps: 1e9, hopLatencyS: 0.001, topology: "chain" },
+    resultBytes: [4000, 4000],
   };
 }
 
@@ -92,9 +94,12 @@ function world(): SlotState {
     svActive: Uint8Array.from([1, 1]),
     svCpuGflops: f64([4, 8]),
     svQueueGflop: f64([5, 3]),
-    rsuX: 0,
-    rsuY: 0,
-    rsuCpuGflops: 30,
+    rsuX: f64([0]),
+    rsuY: f64([0]),
+    rsuCoverageM: f64([1000]),
+    rsuCpuGflops: f64([30]),
+    trackX: f64([]),
+    trackY: f64([]),
     rsuQueueGflop: f64([4, 0]),
   };
 }

@@ -71,12 +71,12 @@ Deno.test("dnn.inputBytes sets D_1 of every DNN and nothing else (A29)", () => {
 Deno.test("dnn.flopsPerCycle multiplies every CPU capacity (A30)", () => {
   const plain = world();
   const k4 = world("flopsPerCycle: 4");
-  assert.equal(k4.rsuCpuGflops, 4 * plain.rsuCpuGflops);
+  assert.equal(k4.rsus[0].cpuGflops, 4 * plain.rsus[0].cpuGflops);
   const a = plain.drawHardware(Rng.stream(4, "hardware", 0));
   const b = k4.drawHardware(Rng.stream(4, "hardware", 0));
   assert.deepEqual([...b.cvCpuGflops], [...a.cvCpuGflops].map((c) => 4 * c));
   assert.deepEqual([...b.svCpuGflops], [...a.svCpuGflops].map((c) => 4 * c));
-  assert.equal(new Env(k4).reset({ episode: 1 }).state.rsuCpuGflops, 4 * 30);
+  assert.equal(new Env(k4).reset({ episode: 1 }).state.rsuCpuGflops[0], 4 * 30);
 });
 
 Deno.test("the hypothesis keys are validated and located", async () => {
