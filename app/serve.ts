@@ -18,9 +18,10 @@
  * A batch (all little-endian, every array 8-byte aligned in the body):
  * int32 meta[12] = envs E, agents I, state dim D, actions n, nodes J, flags
  * (1 = every environment's episode ended with this step, 2 = final
- * observations follow), SVs S, DNN types K, changed mask rows R, 0, 0, 0;
+ * observations follow), SVs S, DNN types K, changed mask rows R, RSUs (1 for
+ * the paper's one), 0, 0;
  * float64 reward[E], objective[E], delay[E, I] (s), cv queue[E, I], sv
- * queue[E, S], rsu queue[E, K] (GFLOP); int32 episode[E], slot[E], dnn[E,
+ * queue[E, S], rsu queue[E, RSUs, K] (GFLOP); int32 episode[E], slot[E], dnn[E,
  * I], remapped[E]; float32 obs[E, I, D] (the local states (54) by
  * `engine/sim/encoding.ts`; the joint state (55) is the same bytes as [E,
  * I * D]); with flag 2, float32 final obs[E, I, D], the observation after
@@ -41,7 +42,7 @@ import type { LoadedScenario } from "../engine/scenario/load.ts";
 import { loadScenario } from "../engine/scenario/load.ts";
 import {
   actionCount,
-  ENCODING_VERSION,
+  encodingVersion,
   expandNodeMask,
   localStateDim,
   nodeOf,
@@ -108,6 +109,8 @@ export interface ResetRequest {
 export interface Spec {
   vecscene: string;
   encoding: number;
+  /** RSUs R: nodes 0..R-1 (MODEL.md section 6.3); 1 for the paper's model. */
+  rsus: number;
   name: string;
   seed: number;
   envs: number;
@@ -163,7 +166,16 @@ class Batch {
   readonly #fixed: number;
   readonly #n: number;
 
-  constructor(E: number, I: number, D: number, n: number, J: number, S: number, K: number) {
+  constructor(
+    E: number,
+    I: number,
+    D: number,
+    n: number,
+    J: number,
+    S: number,
+    K: number,
+    rsus = 1,
+  ) {
     const fixed = HEADER_BYTES + 48 + 8 * (E * (2 + 2 * I + S + K)) + align8(4 * E * (3 + I)) +
       align8(4 * E * I * D);
     const tail = align8(4 * E * I * D) + align8(4 * E * I) + align8(E * I * n);
@@ -183,13 +195,13 @@ class Batch {
       return v;
     };
     this.meta = i32(12);
-    this.meta.set([E, I, D, n, J, 0, S, K]);
+    this.meta.set([E, I, D, n, J, 0, S, K, 0, rsus]);
     this.reward = f64(E);
     this.objective = f64(E);
     this.delay = f64(E * I);
     this.cvQueue = f64(E * I);
     this.svQueue = f64(E * S);
-    this.rsuQueue = f64(E * K);
+    this.rsuQueue = f64(E * rsus * K);
     this.episode = i32(E);
     this.slot = i32(E);
     this.dnn = i32(E * I);
@@ -248,13 +260,14 @@ class Session {
     const info = world.info;
     const I = info.cvCount;
     const J = info.nodeCount;
-    const D = localStateDim(J);
+    const D = localStateDim(J, info.rsuCount);
     const counts = info.tables.map((t) => actionCount(t.L, J));
     const n = Math.max(...counts);
     this.#loaded = loaded;
     this.spec = {
       vecscene: VERSION,
-      encoding: ENCODING_VERSION,
+      encoding: encodingVersion(info.rsuCount),
+      rsus: info.rsuCount,
       name: info.name,
       seed: info.seed,
       envs: E,
@@ -277,7 +290,7 @@ class Session {
       infeasible: o.infeasible ?? "raise",
     };
     this.#build(world);
-    this.#batch = new Batch(E, I, D, n, J, info.svCount, info.tables.length);
+    this.#batch = new Batch(E, I, D, n, J, info.svCount, info.tables.length, info.rsuCount);
     this.#partition = Array.from({ length: E }, () => new Int32Array(I));
     this.#target = Array.from({ length: E }, () => new Int32Array(I));
     this.#nodeMask = new Uint8Array(J);
@@ -446,8 +459,8 @@ class Session {
     }
     const S = s.svQueueGflop.length;
     for (let j = 0; j < S; j++) b.svQueue[e * S + j] = s.svQueueGflop[j];
-    const K = s.rsuQueueGflop.length;
-    for (let k = 0; k < K; k++) b.rsuQueue[e * K + k] = s.rsuQueueGflop[k];
+    const RK = s.rsuQueueGflop.length;
+    for (let c = 0; c < RK; c++) b.rsuQueue[e * RK + c] = s.rsuQueueGflop[c];
     b.episode[e] = obs.episode;
     b.slot[e] = obs.slot;
   }

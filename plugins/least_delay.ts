@@ -27,6 +27,8 @@ export default definePolicy({
     return {
       decide(obs) {
         const s = obs.state;
+        const R = obs.rsuCount;
+        const K = info.tables.length;
         for (let i = 0; i < obs.cvCount; i++) {
           const t = obs.table(i);
           const k = s.cvType[i];
@@ -40,12 +42,17 @@ export default definePolicy({
               continue;
             }
             const upload = (8 * t.dBytes[phi]) / params.assumedRateBps;
-            const atRsu = (s.rsuQueueGflop[k] + t.edgeGflop[phi]) / (s.rsuCpuGflops[0] * rsuShare);
-            if (local + upload + atRsu < best) {
-              [best, partition[i], target[i]] = [local + upload + atRsu, phi, 0];
+            // Nodes 0..R-1 are the RSUs (one in the paper's model), then the SVs.
+            for (let r = 0; r < R; r++) {
+              if (!obs.feasible(i, r)) continue;
+              const queue = s.rsuQueueGflop[r * K + k];
+              const atRsu = (queue + t.edgeGflop[phi]) / (s.rsuCpuGflops[r] * rsuShare);
+              if (local + upload + atRsu < best) {
+                [best, partition[i], target[i]] = [local + upload + atRsu, phi, r];
+              }
             }
             for (const sv of obs.neighbours(i)) {
-              const atSv = (s.svQueueGflop[sv - 1] + t.edgeGflop[phi]) / s.svCpuGflops[sv - 1];
+              const atSv = (s.svQueueGflop[sv - R] + t.edgeGflop[phi]) / s.svCpuGflops[sv - R];
               if (local + upload + atSv < best) {
                 [best, partition[i], target[i]] = [local + upload + atSv, phi, sv];
               }

@@ -31,7 +31,7 @@
  * @module
  */
 import type { ScenarioInfo } from "../../engine/sim/policy.ts";
-import { actionCount, ENCODING_VERSION, localStateDim } from "../../engine/sim/encoding.ts";
+import { actionCount, encodingVersion, localStateDim } from "../../engine/sim/encoding.ts";
 
 /** Requests, to the child. */
 export const REQ = { DESCRIBE: 1, CREATE: 2, RESET: 3, DECIDE: 4, OBSERVE: 5, CLOSE: 6 } as const;
@@ -70,7 +70,7 @@ export function obsShape(info: ScenarioInfo): ObsShape {
   return {
     cvs: info.cvCount,
     nodes: info.nodeCount,
-    stateDim: localStateDim(info.nodeCount),
+    stateDim: localStateDim(info.nodeCount, info.rsuCount),
     actions,
   };
 }
@@ -106,7 +106,8 @@ export function pythonInfo(info: ScenarioInfo, label: string): Record<string, un
     tau_s: info.tauS,
     v2v_range_m: info.v2vRangeM,
     road_m: [info.roadFromM, info.roadToM],
-    encoding_version: ENCODING_VERSION,
+    encoding_version: encodingVersion(info.rsuCount),
+    rsus: info.rsuCount,
   };
 }
 

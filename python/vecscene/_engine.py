@@ -19,8 +19,9 @@ import numpy as np
 
 from ._frames import read_frame, write_frame
 
-#: The agent encoding this package reads (engine/sim/encoding.ts, ENCODING_VERSION).
-ENCODING = 1
+#: The agent encoding this package reads (engine/sim/encoding.ts, ENCODING_VERSION); a
+#: one-RSU scenario is described by encoding 1, whose rules version 2 keeps.
+ENCODING = 2
 
 OPEN, RESET, STEP, CLOSE = 1, 2, 3, 4
 REPLY_JSON, REPLY_BATCH, REPLY_ERROR = 64, 65, 127
@@ -147,7 +148,7 @@ class Batch:
     def __init__(self, body: bytearray, mask: np.ndarray | None = None):
         """Reads a batch; ``mask`` is the previous batch's, which changed rows patch."""
         meta = np.frombuffer(body, np.int32, 12, 0)
-        E, I, D, n, _J, flags, S, K, R = (int(x) for x in meta[:9])
+        E, I, D, n, _J, flags, S, K, R, rsus = (int(x) for x in meta[:10])
         off = 48
 
         def take(dtype, count):
@@ -161,7 +162,9 @@ class Batch:
         self.delay = take(np.float64, E * I).reshape(E, I)
         self.cv_queue = take(np.float64, E * I).reshape(E, I)
         self.sv_queue = take(np.float64, E * S).reshape(E, S)
-        self.rsu_queue = take(np.float64, E * K).reshape(E, K)
+        # (E, K) for one RSU; (E, RSUs, K) for several (MODEL.md section 6.3).
+        shape = (E, K) if rsus <= 1 else (E, rsus, K)
+        self.rsu_queue = take(np.float64, E * max(rsus, 1) * K).reshape(shape)
         self.episode = take(np.int32, E)
         self.slot = take(np.int32, E)
         self.dnn = take(np.int32, E * I).reshape(E, I)
@@ -279,11 +282,11 @@ class Engine:
         request.update({k: v for k, v in options.items() if v is not None})
         _, body = self._call(OPEN, json.dumps(request).encode())
         spec = json.loads(body)
-        if spec.get("encoding") != ENCODING:
+        if spec.get("encoding") not in range(1, ENCODING + 1):
             self.close()
             raise VecsceneError(
                 f"the engine speaks agent encoding {spec.get('encoding')} and this package reads "
-                f"encoding {ENCODING}: install the package from the same vecscene checkout"
+                f"encodings 1 to {ENCODING}: install the package from the same vecscene checkout"
             )
         self.spec = spec
         return spec
