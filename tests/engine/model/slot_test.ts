@@ -28,20 +28,7 @@ import {
   type SlotState,
   updateQueues,
 } from "../../../engine/model/slot.ts";
-
-function close(actual: number, expected: number, what: string, tol = 1e-9) {
-  assert.ok(
-    Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)),
-    `${what}: got ${actual}, expected ${expected}`,
-  );
-}
-
-function closeAll(actual: ArrayLike<number>, expected: number[], what: string) {
-  assert.equal(actual.length, expected.length, `${what} length`);
-  expected.forEach((e, i) => close(actual[i], e, `${what}[${i}]`));
-}
-
-const f64 = (xs: number[]) => Float64Array.from(xs);
+import { close, closeAll, f64 } from "./_close.ts";
 
 /** A DnnTable written out by hand (rows are not used by the slot model). */
 function table(

@@ -25,20 +25,10 @@ import {
 import { Rng } from "../../../engine/rng.ts";
 import { Env } from "../../../engine/sim/env.ts";
 import { worldOf } from "../../_helpers/mod.ts";
+import { close as closeTo, closeAll as closeAllTo, f64 } from "./_close.ts";
 
-function close(actual: number, expected: number, what: string, tol = 1e-12) {
-  assert.ok(
-    Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)),
-    `${what}: got ${actual}, expected ${expected}`,
-  );
-}
-
-function closeAll(actual: ArrayLike<number>, expected: number[], what: string) {
-  assert.equal(actual.length, expected.length, `${what} length`);
-  expected.forEach((e, i) => close(actual[i], e, `${what}[${i}]`));
-}
-
-const f64 = (xs: number[]) => Float64Array.from(xs);
+const close = (a: number, e: number, what: string) => closeTo(a, e, what, 1e-12);
+const closeAll = (a: ArrayLike<number>, e: number[], what: string) => closeAllTo(a, e, what, 1e-12);
 
 function table(name: string, L: number, dBytes: number[], local: number[], edge: number[]) {
   return {
