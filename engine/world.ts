@@ -8,7 +8,13 @@ import { buildTable, type DnnTable } from "./dnn/layers.ts";
 import { BUILTIN_MODELS } from "./dnn/zoo.ts";
 import { UserError } from "./errors.ts";
 import { Highway } from "./mobility/highway.ts";
-import { createSumoMobilitySync, TraceError } from "./mobility/sumo/mod.ts";
+import {
+  createSumoMobilitySync,
+  RsuPlacementError,
+  type RsuRequest,
+  type SumoRsuEntry,
+  TraceError,
+} from "./mobility/sumo/mod.ts";
 import type { MobilitySource } from "./mobility/types.ts";
 import { dbmToW } from "./model/channel.ts";
 import type { ModelParams } from "./model/slot.ts";
@@ -126,14 +132,15 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
   const mobility: MobilitySource = m.kind === "sumo"
     ? sumoMobility(loaded, s, seed)
     : new Highway(m, I, S, s.rsu.positionM, -s.rsu.offsetM, s.time.slotS, rsus);
+  const sites = rsus.length > 0 ? rsus : placedRsus(s, mobility);
   const info: ScenarioInfo = {
     name: s.name,
     seed,
     cvCount: I,
     svCount: S,
-    rsuCount: Math.max(rsus.length, 1),
-    nodeCount: S + Math.max(rsus.length, 1),
-    trackSlots: rsus.length > 1 ? 2 * s.time.slots : 0,
+    rsuCount: sites.length,
+    nodeCount: S + sites.length,
+    trackSlots: sites.length > 1 ? 2 * s.time.slots : 0,
     tables,
     slotsPerEpisode: s.time.slots,
     tauS: s.time.slotS,
@@ -181,15 +188,44 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     mobility,
     info,
     cvTxPowerW: dbmToW(s.vehicles.clients.txPowerDbm),
-    rsus: rsus.length > 0 ? rsus : [{
-      name: "rsu",
-      x: mobility.rsuX,
-      y: mobility.rsuY,
-      coverageM: s.rsu.coverageM,
-      cpuGflops: capacity(s, s.rsu.cpuGflops),
-    }],
+    rsus: sites,
     drawHardware,
   };
+}
+
+/** The RSUs a SUMO source placed (or the one RSU), with their CPUs from the scenario. */
+function placedRsus(s: Scenario, mobility: MobilitySource): RsuSite[] {
+  const spots = mobility.rsus ??
+    [{ x: mobility.rsuX, y: mobility.rsuY, coverageM: s.rsu.coverageM }];
+  if (spots.length === 1) {
+    return [{
+      name: "rsu",
+      x: spots[0].x,
+      y: spots[0].y,
+      coverageM: s.rsu.coverageM,
+      cpuGflops: capacity(s, s.rsu.cpuGflops),
+    }];
+  }
+  const cpu = (i: number) => {
+    const r = s.rsus!;
+    return Array.isArray(r) ? r[i].cpuGflops : r.cpuGflops;
+  };
+  return spots.map((p, i) => ({
+    name: p.name ?? `rsu${i + 1}`,
+    x: p.x,
+    y: p.y,
+    coverageM: p.coverageM,
+    cpuGflops: capacity(s, cpu(i)),
+  }));
+}
+
+/** What `rsus:` (or `rsu:`) asks a SUMO source to place. */
+function rsuRequest(s: Scenario): RsuRequest {
+  const r = s.rsus;
+  if (r === undefined) return { kind: "one", coverageM: s.rsu.coverageM };
+  if (Array.isArray(r)) return { kind: "list", entries: r as SumoRsuEntry[] };
+  if ("every" in r) return { kind: "every", ...r };
+  return { kind: "junctions", count: r.junctions, ...r };
 }
 
 /** The highway's RSUs of `rsus:` (the loader turned a placement rule into the list). */
@@ -220,11 +256,14 @@ function sumoMobility(loaded: LoadedScenario, s: Scenario, seed: number): Mobili
       slots: s.time.slots,
       tauS: s.time.slotS,
       episodes: s.time.episodes,
-      coverageM: s.rsu.coverageM,
+      rsus: rsuRequest(s),
       seed,
       log: (line) => console.error(line),
     });
   } catch (e) {
+    if (e instanceof RsuPlacementError) {
+      throw new UserError([{ ...loaded.locate(e.path, true), message: e.message }]);
+    }
     if (!(e instanceof TraceError)) throw e;
     throw new UserError([
       { file: e.file, line: e.line || undefined, col: e.col || undefined, message: e.message },

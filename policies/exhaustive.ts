@@ -25,7 +25,7 @@ export const exhaustive = definePolicy({
         let size = 1;
         for (let i = 0; i < I; i++) {
           const L = obs.table(i).L;
-          const nodes = [0, ...obs.neighbours(i)];
+          const nodes = [...obs.nodes(i)];
           const list = new Int32Array(2 * (L * nodes.length + 1));
           let n = 0;
           for (let phi = 1; phi <= L; phi++) {

@@ -71,9 +71,8 @@ export const genetic = definePolicy({
     ) => {
       const r = rng!;
       g.phi[at] = 1 + r.int(obs.table(i).L + 1);
-      const near = obs.neighbours(i);
-      const pick = r.int(near.length + 1);
-      g.node[at] = pick === 0 ? 0 : near[pick - 1];
+      const nodes = obs.nodes(i);
+      g.node[at] = nodes.length > 0 ? nodes[r.int(nodes.length)] : 0;
     };
     const tournament = (): number => {
       const r = rng!;

@@ -74,25 +74,10 @@ export const random = definePolicy({
       },
       decide(obs: Observation) {
         if (!rng) throw new Error("random: reset() must be called before decide()");
-        const R = obs.rsuCount;
         for (let i = 0; i < obs.cvCount; i++) {
           d.partition[i] = 1 + rng.int(obs.table(i).L + 1);
-          const near = obs.neighbours(i);
-          if (R === 1) {
-            const pick = rng.int(near.length + 1);
-            d.target[i] = pick === 0 ? 0 : near[pick - 1];
-            continue;
-          }
-          let covering = 0;
-          for (let r = 0; r < R; r++) if (obs.feasible(i, r)) covering++;
-          let pick = rng.int(covering + near.length);
-          d.target[i] = 0;
-          if (pick >= covering) d.target[i] = near[pick - covering];
-          else {
-            for (let r = 0; r < R; r++) {
-              if (obs.feasible(i, r) && pick-- === 0) d.target[i] = r;
-            }
-          }
+          const nodes = obs.nodes(i);
+          d.target[i] = nodes.length > 0 ? nodes[rng.int(nodes.length)] : 0;
         }
         return d;
       },

@@ -37,7 +37,7 @@ export class Highway implements MobilitySource {
     readonly rsuY: number,
     readonly tauS: number,
     /** Several RSUs (MODEL.md section 6.3): a vehicle is in the system while one covers it (E1). */
-    readonly rsus: readonly { x: number; y: number; coverageM: number }[] = [],
+    readonly coverage: readonly { x: number; y: number; coverageM: number }[] = [],
   ) {
     this.roadFromM = options.fromM;
     this.roadToM = options.toM;
@@ -56,7 +56,7 @@ export class Highway implements MobilitySource {
     }
     const I = this.cvCount;
     const tau = this.tauS;
-    const rsus = this.rsus.length > 1 ? this.rsus : undefined;
+    const rsus = this.coverage.length > 1 ? this.coverage : undefined;
     const covered = (x: number, yy: number) =>
       rsus!.some((r) => Math.hypot(x - r.x, yy - r.y) <= r.coverageM) ? 1 : 0;
     return {

@@ -41,9 +41,11 @@ export interface EpisodeMobility {
 
 /** A mobility model bound to a scenario. */
 export interface MobilitySource {
-  /** RSU coordinates (m). */
+  /** RSU coordinates (m); with several RSUs, the first's. */
   readonly rsuX: number;
   readonly rsuY: number;
+  /** Every RSU where the source placed it, when it places them (SUMO networks). */
+  readonly rsus?: readonly { x: number; y: number; coverageM: number; name?: string }[];
   /** Extent of the scalar road coordinate (m), for normalising states. */
   readonly roadFromM: number;
   readonly roadToM: number;

@@ -322,8 +322,8 @@ export class Env extends Emitter<EnvEvents> {
 
   /**
    * The CVs' predicted track over 2T slot boundaries (MODEL.md A33), from
-   * the episode's own trajectories: where the trace has lost a CV, its last
-   * position stands.
+   * the episode's own trajectories (which hold a CV's last position where
+   * the trace has lost it).
    */
   #track(trajectories: EpisodeMobility): void {
     const s = this.#state;
@@ -341,21 +341,10 @@ export class Env extends Emitter<EnvEvents> {
       svSpeedMps: new Float64Array(svCount),
       svActive: new Uint8Array(svCount),
     };
-    const seen = new Uint8Array(I);
     for (let n = 0; n < this.#world.info.trackSlots; n++) {
-      at.cvActive.fill(0);
       trajectories.positions(n, at);
-      for (let i = 0; i < I; i++) {
-        const o = n * I + i;
-        if (at.cvActive[i] || !seen[i] || this.#world.scenario.mobility.kind === "highway") {
-          s.trackX[o] = at.cvX[i];
-          s.trackY[o] = at.cvY[i];
-          seen[i] = 1;
-        } else {
-          s.trackX[o] = s.trackX[o - I];
-          s.trackY[o] = s.trackY[o - I];
-        }
-      }
+      s.trackX.set(at.cvX, n * I);
+      s.trackY.set(at.cvY, n * I);
     }
   }
 

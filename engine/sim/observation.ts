@@ -24,6 +24,7 @@ export class Observation {
   slot = 1;
   readonly #model: SlotModel;
   readonly #index: NeighbourIndex;
+  readonly #nodes: number[] = [];
 
   constructor(
     /** The raw state: positions, CPU, backlogs Q(t) in GFLOP. Read-only for policies. */
@@ -75,6 +76,20 @@ export class Observation {
   /** SV nodes within V2V range of CV `i`, ascending; reused by the next call. */
   neighbours(i: number): readonly number[] {
     return this.#index.query(this.state.cvX[i], this.state.cvY[i]);
+  }
+
+  /**
+   * Every node CV `i` may offload to, ascending: the RSUs that may serve it
+   * (the one RSU always; of several, those that cover it, E2), then the SVs
+   * in V2V range. Reused by the next call.
+   */
+  nodes(i: number): readonly number[] {
+    const out = this.#nodes;
+    out.length = 0;
+    const R = this.state.rsuX.length;
+    for (let r = 0; r < R; r++) if (R === 1 || this.feasible(i, r)) out.push(r);
+    for (const sv of this.neighbours(i)) out.push(sv);
+    return out;
   }
 
   /** Number of actions (L_k + 1) J of CV `i` (A10 encoding, `encoding.ts`). */

@@ -16,14 +16,18 @@ import { TraceError } from "./trace_error.ts";
 /** What the source needs, resolved from the scenario and the files. */
 export interface SumoSourceOptions {
   trace: Trace;
+  /** The first RSU: the origin of the road coordinate (0 at it). */
   rsuX: number;
   rsuY: number;
+  /** Every RSU (the first included), with its coverage radius (m). */
+  rsus: { x: number; y: number; coverageM: number; name?: string }[];
+  /** Slot starts after the window to sample for the predicted tracks (MODEL.md A33). */
+  trackSlots: number;
   axis: RoadAxis;
   cvCount: number;
   svCount: number;
   slots: number;
   tauS: number;
-  coverageM: number;
   roles: SumoMobility["roles"];
   interpolation: SumoMobility["interpolation"];
   episodes: SumoMobility["episodes"];
@@ -83,7 +87,9 @@ export class RolePicker {
       const t = startS + s * o.tauS;
       if (!this.#sampler.sample(v, t)) return `is not in the trace at ${t} s`;
       if (!this.#sampler.inCoverage()) {
-        return `is outside the RSU's coverage (${o.coverageM} m) at ${t} s`;
+        return o.rsus.length === 1
+          ? `is outside the RSU's coverage (${o.rsus[0].coverageM} m) at ${t} s`
+          : `is outside every RSU's coverage at ${t} s`;
       }
       const zone = o.roles.startRoadM;
       if (s === 0 && zone !== undefined) {

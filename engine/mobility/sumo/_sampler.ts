@@ -1,7 +1,7 @@
 /**
  * Positions of trace vehicles at arbitrary times: the trace step's record,
  * or the linear interpolation between two steps, and whether a position is
- * inside the RSU's coverage.
+ * inside an RSU's coverage.
  *
  * @module
  */
@@ -26,9 +26,8 @@ export class TraceSampler {
   constructor(
     readonly trace: Trace,
     readonly interpolation: SumoMobility["interpolation"],
-    readonly rsuX: number,
-    readonly rsuY: number,
-    readonly coverageM: number,
+    /** The RSUs where they stand, with their coverage radii (m). */
+    readonly rsus: readonly { x: number; y: number; coverageM: number }[],
   ) {}
 
   /** Position of vehicle `v` at `timeS` into `x`, `y`; false when it is not in the trace then. */
@@ -68,8 +67,11 @@ export class TraceSampler {
     return Math.hypot(t.recX[b] - t.recX[a], t.recY[b] - t.recY[a]) / dt;
   }
 
-  /** Whether the last sampled position is within the RSU's coverage. */
+  /** Whether the last sampled position is within an RSU's coverage (MODEL.md E1). */
   inCoverage(): boolean {
-    return Math.hypot(this.x - this.rsuX, this.y - this.rsuY) <= this.coverageM;
+    for (const r of this.rsus) {
+      if (Math.hypot(this.x - r.x, this.y - r.y) <= r.coverageM) return true;
+    }
+    return false;
   }
 }

@@ -9,7 +9,8 @@ import type { MobilitySource } from "../types.ts";
 import { FittedAxis, PolylineAxis, type RoadAxis } from "./axis.ts";
 import { buildWithSumo, findSumo, INSTALL_HINT } from "./build.ts";
 import { readFcd, readFcdSync } from "./fcd.ts";
-import { chainPolyline, type Net, pointOnEdge, readNet, readNetSync } from "./net.ts";
+import { chainPolyline, type Net, readNet, readNetSync } from "./net.ts";
+import { placementNeedsNet, placeRsus, type RsuRequest } from "./rsus.ts";
 import type { SumoMobility } from "./schema.ts";
 import { SumoSource } from "./source.ts";
 import type { Trace } from "./trace.ts";
@@ -24,8 +25,8 @@ export interface SumoContext {
   slots: number;
   tauS: number;
   episodes: number;
-  /** `rsu.coverageM` of the scenario. */
-  coverageM: number;
+  /** The RSUs the scenario asks for (`rsu:` with `mobility.rsu`, or `rsus:`). */
+  rsus: RsuRequest;
   seed: number;
   /** Receives the lines of what was run or chosen (also kept in `log`). */
   log?: (line: string) => void;
@@ -78,7 +79,7 @@ function resolveFiles(config: SumoMobility, ctx: SumoContext): Resolved {
   } else if (build !== undefined) {
     say(`sumo: using the shipped trace ${tracePath} (build.prefer: shipped)`);
   }
-  const needNet = (config.rsu !== undefined && "edge" in config.rsu) || config.road !== "auto";
+  const needNet = placementNeedsNet(config, ctx.rsus) || config.road !== "auto";
   if (needNet && netPath === undefined) {
     throw new TraceError(tracePath!, 0, "mobility.rsu.edge and mobility.road.edges need a `net`");
   }
@@ -93,11 +94,9 @@ function assemble(
   trace: Trace,
   net: Net | undefined,
 ): SumoMobilitySource {
-  const rsu = config.rsu;
-  if (rsu === undefined) throw new TypeError("mobility.rsu is checked by the scenario checks");
-  const [rsuX, rsuY] = "edge" in rsu
-    ? pointOnEdge(net!, rsu.edge, rsu.positionM, rsu.offsetM)
-    : [rsu.x, rsu.y];
+  const rsus = placeRsus(config, ctx.rsus, net);
+  // The road coordinate is 0 at the (first) RSU.
+  const [rsuX, rsuY] = [rsus[0].x, rsus[0].y];
   const axis: RoadAxis = config.road === "auto"
     ? new FittedAxis(trace, rsuX, rsuY)
     : new PolylineAxis(chainPolyline(net!, config.road.edges), rsuX, rsuY);
@@ -105,12 +104,13 @@ function assemble(
     trace,
     rsuX,
     rsuY,
+    rsus,
+    trackSlots: rsus.length > 1 ? ctx.slots : 0,
     axis,
     cvCount: ctx.cvCount,
     svCount: ctx.svCount,
     slots: ctx.slots,
     tauS: ctx.tauS,
-    coverageM: ctx.coverageM,
     roles: config.roles,
     interpolation: config.interpolation,
     episodes: config.episodes,

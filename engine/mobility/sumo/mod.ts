@@ -20,7 +20,7 @@
  * });
  * const source = await createSumoMobility(config, {
  *   baseDir: "scenarios", // run from the repository root
- *   cvCount: 7, svCount: 5, slots: 30, tauS: 1, episodes: 10, coverageM: 1000, seed: 1,
+ *   cvCount: 7, svCount: 5, slots: 30, tauS: 1, episodes: 10, rsus: { kind: "one", coverageM: 1000 }, seed: 1,
  * });
  * const episode = source.episode(0, Rng.stream(1, "mobility", 0));
  * const out = {
@@ -51,6 +51,7 @@ export {
   sumoRoleIssues,
 } from "./schema.ts";
 export { TraceError } from "./trace_error.ts";
+export { RsuPlacementError, type RsuRequest, type RsuSpot, type SumoRsuEntry } from "./rsus.ts";
 export { parseFcd, readFcd, readFcdSync } from "./fcd.ts";
 export type { Trace } from "./trace.ts";
 export { findSumo, INSTALL_HINT } from "./build.ts";

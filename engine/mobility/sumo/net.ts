@@ -15,10 +15,20 @@ export interface NetLane {
   lengthM: number;
 }
 
-/** A network: its normal (non-internal) edges by id. */
+/** A junction of the network (not internal, not a dead end): where RSUs may stand. */
+export interface NetJunction {
+  id: string;
+  x: number;
+  y: number;
+  /** The number of lanes that enter it: how busy it is. */
+  incomingLanes: number;
+}
+
+/** A network: its normal (non-internal) edges by id, and its junctions. */
 export interface Net {
   file: string;
   edges: Map<string, NetLane[]>;
+  junctions: NetJunction[];
   /** Line of the `<net>` element (for errors about the network as a whole). */
   rootLine: number;
 }
@@ -28,6 +38,7 @@ interface Elem {
   _attributes?: Attrs;
   lane?: Elem | Elem[];
   edge?: Elem | Elem[];
+  junction?: Elem | Elem[];
 }
 
 const asArray = <T>(
@@ -95,7 +106,21 @@ export function parseNet(text: string, file: string): Net {
   if (edges.size === 0) {
     throw new TraceError(file, rootLine, "not a usable SUMO network: it has no edges");
   }
-  return { file, edges, rootLine };
+  const junctions: NetJunction[] = [];
+  for (const j of asArray(doc.net.junction)) {
+    const a = j._attributes ?? {};
+    if (a.type === "internal" || a.type === "dead_end" || a.id === undefined) continue;
+    const x = Number(a.x), y = Number(a.y);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    const inc = String(a.incLanes ?? "").trim();
+    junctions.push({
+      id: String(a.id),
+      x,
+      y,
+      incomingLanes: inc === "" ? 0 : inc.split(/\s+/).length,
+    });
+  }
+  return { file, edges, junctions, rootLine };
 }
 
 /** Reads and parses a network file. */
@@ -156,9 +181,31 @@ export function pointOnEdge(
   edge: string,
   positionM: number,
   offsetM: number,
+  what = "mobility.rsu",
 ): [number, number] {
-  const lane = edgeLanes(net, edge, "mobility.rsu.edge")[0];
-  const s = lane.shape;
+  const lane = edgeLanes(net, edge, `${what}.edge`)[0];
+  const at = pointAlong(lane.shape, positionM, offsetM);
+  if (at) return at;
+  const total = lane.lengthM || polylineLengthM(lane.shape);
+  throw new TraceError(
+    net.file,
+    net.rootLine,
+    `${what}.positionM ${positionM} m is past the end of edge '${edge}' (${
+      total.toFixed(2)
+    } m long)`,
+  );
+}
+
+/**
+ * The point `positionM` along the polyline `s` (`[x0, y0, x1, y1, ...]`),
+ * moved `offsetM` to the right of its direction; undefined past its end
+ * (by more than 0.5 m).
+ */
+export function pointAlong(
+  s: ArrayLike<number>,
+  positionM: number,
+  offsetM: number,
+): [number, number] | undefined {
   let left = positionM;
   for (let i = 0; i + 3 < s.length; i += 2) {
     const dx = s[i + 2] - s[i], dy = s[i + 3] - s[i + 1];
@@ -171,14 +218,35 @@ export function pointOnEdge(
     }
     left -= len;
   }
-  const total = lane.lengthM || positionM - left;
-  throw new TraceError(
-    net.file,
-    net.rootLine,
-    `mobility.rsu.positionM ${positionM} m is past the end of edge '${edge}' (${
-      total.toFixed(2)
-    } m long)`,
-  );
+  return undefined;
+}
+
+/** The length (m) of the polyline `s`. */
+export function polylineLengthM(s: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i + 3 < s.length; i += 2) {
+    total += Math.hypot(s[i + 2] - s[i], s[i + 3] - s[i + 1]);
+  }
+  return total;
+}
+
+/** The distance (m) from (x, y) to the nearest lane of the network. */
+export function distanceToNetM(net: Net, x: number, y: number): number {
+  let best = Infinity;
+  for (const lanes of net.edges.values()) {
+    for (const lane of lanes) {
+      const p = lane.shape;
+      for (let i = 0; i + 3 < p.length; i += 2) {
+        const dx = p[i + 2] - p[i], dy = p[i + 3] - p[i + 1];
+        const len2 = dx * dx + dy * dy;
+        const u = len2 === 0
+          ? 0
+          : Math.min(1, Math.max(0, ((x - p[i]) * dx + (y - p[i + 1]) * dy) / len2));
+        best = Math.min(best, Math.hypot(p[i] + u * dx - x, p[i + 1] + u * dy - y));
+      }
+    }
+  }
+  return best;
 }
 
 /** The centre-line polyline of an edge chain: each edge's middle lane, joined in order. */

@@ -4,7 +4,10 @@
  * and service vehicles are chosen among the vehicles eligible at the window
  * start; positions between trace steps are
  * interpolated; a vehicle that leaves the trace or the RSU's coverage is
- * inactive from then to the end of the episode (departure is final).
+ * inactive from then to the end of the episode (departure is final). With
+ * several RSUs (MODEL.md E1), a vehicle is active in the slots where an RSU
+ * covers it, until it leaves the trace; and the source samples as many slot
+ * starts again after the window, for the predicted tracks of A33.
  *
  * @module
  */
@@ -21,6 +24,7 @@ export type { EpisodeRoles, SumoSourceOptions } from "./_roles.ts";
 export class SumoSource implements MobilitySource {
   readonly rsuX: number;
   readonly rsuY: number;
+  readonly rsus: SumoSourceOptions["rsus"];
   readonly roadFromM: number;
   readonly roadToM: number;
   readonly #o: SumoSourceOptions;
@@ -31,9 +35,10 @@ export class SumoSource implements MobilitySource {
     this.#o = o;
     this.rsuX = o.rsuX;
     this.rsuY = o.rsuY;
+    this.rsus = o.rsus;
     this.roadFromM = o.axis.fromM;
     this.roadToM = o.axis.toM;
-    this.#sampler = new TraceSampler(o.trace, o.interpolation, o.rsuX, o.rsuY, o.coverageM);
+    this.#sampler = new TraceSampler(o.trace, o.interpolation, o.rsus);
     this.#roles = new RolePicker(o, this.#sampler);
     this.#checkWindows();
   }
@@ -159,7 +164,8 @@ export class SumoSource implements MobilitySource {
     const roles = this.windowOf(e, rng);
     const vehicles = [...roles.clients, ...roles.services];
     const n = vehicles.length;
-    const T = o.slots;
+    const several = o.rsus.length > 1;
+    const T = o.slots + (several ? o.trackSlots : 0);
     const x = new Float64Array(T * n);
     const y = new Float64Array(T * n);
     const road = new Float64Array(T * n);
@@ -182,8 +188,13 @@ export class SumoSource implements MobilitySource {
           road[i] = road[i - n];
           speed[i] = speed[i - n];
         }
-        departed ||= !present || !this.#sampler.inCoverage();
-        active[i] = departed ? 0 : 1;
+        if (several) {
+          departed ||= !present;
+          active[i] = !departed && this.#sampler.inCoverage() ? 1 : 0;
+        } else {
+          departed ||= !present || !this.#sampler.inCoverage();
+          active[i] = departed ? 0 : 1;
+        }
       }
     }
     const I = o.cvCount;

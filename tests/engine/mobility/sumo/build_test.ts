@@ -24,7 +24,7 @@ const ctx: SumoContext = {
   slots: 5,
   tauS: 1,
   episodes: 2,
-  coverageM: 300,
+  rsus: { kind: "one", coverageM: 300 },
   seed: 1,
 };
 
@@ -68,7 +68,7 @@ Deno.test("SUMO build without SUMO: says how to install it", async () => {
   const text = await withoutSumo(`
 const m = SumoMobilitySchema.parse({ kind: "sumo", build: { osm: "line.osm", routes: ["line.flows.xml"] }, rsu: { x: 0, y: 0 } });
 try {
-  await createSumoMobility(m, { baseDir: "${DIR}", cvCount: 1, svCount: 0, slots: 2, tauS: 1, episodes: 1, coverageM: 300, seed: 1 });
+  await createSumoMobility(m, { baseDir: "${DIR}", cvCount: 1, svCount: 0, slots: 2, tauS: 1, episodes: 1, rsus: { kind: "one", coverageM: 300 }, seed: 1 });
   console.log("no error");
 } catch (e) { console.log(e.format()); }`);
   assertEquals(
@@ -80,7 +80,7 @@ try {
 Deno.test("SUMO build without SUMO: falls back to the shipped trace and says so", async () => {
   const text = await withoutSumo(`
 const m = SumoMobilitySchema.parse({ kind: "sumo", trace: "tiny.fcd.xml", build: { osm: "line.osm", routes: ["line.flows.xml"], prefer: "sumo" }, rsu: { x: 0, y: 0 } });
-const s = await createSumoMobility(m, { baseDir: "${DIR}", cvCount: 1, svCount: 0, slots: 2, tauS: 1, episodes: 1, coverageM: 300, seed: 1 });
+const s = await createSumoMobility(m, { baseDir: "${DIR}", cvCount: 1, svCount: 0, slots: 2, tauS: 1, episodes: 1, rsus: { kind: "one", coverageM: 300 }, seed: 1 });
 console.log(s.files.trace + "\\n" + s.log.join("\\n"));`);
   const [trace, log] = text.split("\n");
   assertEquals(trace, `${DIR}/tiny.fcd.xml`);

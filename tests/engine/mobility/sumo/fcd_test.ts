@@ -210,7 +210,7 @@ Deno.test("FCD: the speed attribute is read; a trace without it gets speeds from
     "nospeed.xml",
   );
   assertEquals(Number.isNaN(t.recSpeed[0]), true);
-  const s = new TraceSampler(t, "linear", 0, 0, 1e9);
+  const s = new TraceSampler(t, "linear", [{ x: 0, y: 0, coverageM: 1e9 }]);
   const speedAt = (id: string, timeS: number) => {
     assertEquals(s.sample(t.ids.indexOf(id), timeS), true);
     return s.speedMps;

@@ -19,7 +19,7 @@ Deno.test("nyc: the committed trace of the real FDR Drive gives the paper's sett
     slots: T,
     tauS: s.time.slotS,
     episodes: s.time.episodes,
-    coverageM: s.rsu.coverageM,
+    rsus: { kind: "one", coverageM: s.rsu.coverageM },
     seed: s.seed,
   });
   assertEquals(src.log, [

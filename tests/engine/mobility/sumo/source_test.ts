@@ -30,12 +30,13 @@ function source(over: Partial<SumoSourceOptions> & { m?: Partial<SumoMobilityInp
     trace: tiny,
     rsuX: 0,
     rsuY: 0,
+    rsus: [{ x: 0, y: 0, coverageM: 210 }],
+    trackSlots: 0,
     axis: axis(),
     cvCount: 2,
     svCount: 1,
     slots: 5,
     tauS: 1,
-    coverageM: 210,
     roles: m.roles,
     interpolation: m.interpolation,
     episodes: m.episodes,
@@ -161,12 +162,13 @@ Deno.test("SUMO source: departure from coverage is final even if the vehicle com
     trace: t,
     rsuX: 0,
     rsuY: 0,
+    rsus: [{ x: 0, y: 0, coverageM: 210 }],
+    trackSlots: 0,
     axis: axis(),
     cvCount: 2,
     svCount: 0,
     slots: 3,
     tauS: 1,
-    coverageM: 210,
     roles: m.roles,
     interpolation: m.interpolation,
     episodes: m.episodes,
@@ -325,7 +327,7 @@ Deno.test("SUMO factory: files relative to the scenario, RSU on an edge, arc-len
     slots: 2,
     tauS: 1,
     episodes: 1,
-    coverageM: 500,
+    rsus: { kind: "one" as const, coverageM: 500 },
     seed: 1,
   });
   // 10 m to the right of eastbound E0 at 50 m is (50, -10); its foot on the chain is at arc 50 m
@@ -338,7 +340,7 @@ Deno.test("SUMO factory: files relative to the scenario, RSU on an edge, arc-len
     slots: 2,
     tauS: 1,
     episodes: 1,
-    coverageM: 500,
+    rsus: { kind: "one" as const, coverageM: 500 },
     seed: 1,
   });
   for (const s of [src, sync]) {
@@ -357,7 +359,7 @@ Deno.test("SUMO factory: missing files are TraceErrors naming them", async () =>
     slots: 2,
     tauS: 1,
     episodes: 1,
-    coverageM: 500,
+    rsus: { kind: "one" as const, coverageM: 500 },
     seed: 1,
   };
   const noTrace = SumoMobilitySchema.parse({
