@@ -8,6 +8,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { Rng } from "../../rng.ts";
+import { parseNet } from "./net.ts";
 import type { SumoBuild } from "./schema.ts";
 import { fileError, TraceError } from "./trace_error.ts";
 
@@ -152,9 +154,19 @@ export function buildWithSumo(
     } else {
       Deno.copyFileSync(paths.netPath!, tmpNet);
     }
+    const routes = build.routes.map(join);
+    if (build.randomTrips !== undefined) {
+      const trips = `${tmp}/trips.rou.xml`;
+      Deno.writeTextFileSync(trips, randomTrips(Deno.readTextFileSync(tmpNet), build.randomTrips));
+      log.push(
+        `trips: ${build.randomTrips.vehicles} random trips (seed ${build.randomTrips.seed})`,
+      );
+      routes.unshift(trips);
+    }
     const args = [
       ...["--xml-validation", "never", "--net-file", tmpNet],
-      ...["--route-files", build.routes.map(join).join(",")],
+      ...["--route-files", routes.join(",")],
+      ...(build.randomTrips !== undefined ? ["--ignore-route-errors", "true"] : []),
       ...["--begin", String(build.beginS), "--end", String(build.endS)],
       ...["--step-length", String(build.stepS), "--seed", String(build.seed)],
       ...["--precision", String(build.precision), "--device.fcd.begin", String(build.recordFromS)],
@@ -162,7 +174,7 @@ export function buildWithSumo(
       ...["--no-step-log", "true", "--duration-log.disable", "true", ...build.sumoArgs],
     ];
     log.push(`sumo ${args.map(quote).join(" ")}`);
-    run(tools, tools.sumo, args, join(build.routes[0]));
+    run(tools, tools.sumo, args, join(build.routes[0] ?? build.osm ?? paths.netPath!));
     const header = [`# SUMO_HOME=${tools.env.SUMO_HOME}`, ...tools.versions.map((v) => `# ${v}`)];
     Deno.writeTextFileSync(`${tmp}/commands.txt`, [...header, ...log].join("\n") + "\n");
     try {
@@ -186,4 +198,33 @@ export function buildWithSumo(
     cached: false,
     log: [...log.map((l) => l.replaceAll(tmp, dir)), `sumo: built ${dir}`],
   };
+}
+
+/**
+ * `vehicles` trips between distinct edges of the network drawn uniformly with
+ * `seed`, departing evenly over `departS`: what SUMO's randomTrips.py writes
+ * (without its Python). sumo routes each trip at its departure and drops
+ * those it cannot route (`--ignore-route-errors`).
+ */
+export function randomTrips(
+  netText: string,
+  o: NonNullable<SumoBuild["randomTrips"]>,
+): string {
+  const edges = [...parseNet(netText, "net.net.xml").edges.keys()].sort();
+  const rng = Rng.stream(o.seed, "random-trips");
+  const [lo, hi] = o.departS;
+  const lines = ['<routes xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'];
+  for (let k = 0; k < o.vehicles; k++) {
+    const from = edges[rng.int(edges.length)];
+    let to = edges[rng.int(edges.length)];
+    if (edges.length > 1) { while (to === from) to = edges[rng.int(edges.length)]; }
+    const depart = o.vehicles === 1 ? lo : lo + ((hi - lo) * k) / (o.vehicles - 1);
+    const attr = (s: string) =>
+      s.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
+    lines.push(
+      `  <trip id="t${k}" depart="${depart.toFixed(2)}" from="${attr(from)}" to="${attr(to)}"/>`,
+    );
+  }
+  lines.push("</routes>", "");
+  return lines.join("\n");
 }

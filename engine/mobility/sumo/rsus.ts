@@ -159,7 +159,7 @@ function atJunctions(rule: Extract<RsuRequest, { kind: "junctions" }>, net: Net)
   for (const j of ranked) {
     if (chosen.length === rule.count) break;
     if (chosen.some((c) => Math.hypot(c.x - j.x, c.y - j.y) < rule.minSpacingM)) continue;
-    chosen.push({ x: j.x, y: j.y, coverageM: rule.coverageM, name: `rsu-${j.id}` });
+    chosen.push({ x: j.x, y: j.y, coverageM: rule.coverageM });
   }
   if (chosen.length < rule.count) {
     throw new RsuPlacementError(

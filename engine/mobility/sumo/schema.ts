@@ -41,8 +41,15 @@ const RoleSchema = z.union([
 /** Building the network and trace with SUMO. */
 export const SumoBuildSchema = z.strictObject({
   osm: path().optional().describe("OpenStreetMap extract (.osm) to convert with netconvert"),
-  routes: z.array(path()).min(1)
+  routes: z.array(path()).default([])
     .describe("routes/flows files (.rou.xml) for sumo; with `osm`, or with the top-level `net`"),
+  randomTrips: z.strictObject({
+    vehicles: z.int().min(1).max(1_000_000).describe("trips to write (SUMO drops unroutable ones)"),
+    departS: z.tuple([timeS(), timeS()]).describe("departures evenly spread over [lo, hi] (s)"),
+    seed: z.int().min(0).max(2 ** 31 - 1).default(1).describe("seed of the trips' edges"),
+  }).optional().describe(
+    "random trips between edges of the network, routed by sumo (as SUMO's randomTrips.py, without Python)",
+  ),
   beginS: timeS().default(0).describe("sumo --begin (s)"),
   endS: z.number().positive().max(1e7).default(900).describe("sumo --end (s)"),
   stepS: z.number().min(1e-3).max(1e7).default(1).describe(
@@ -135,6 +142,13 @@ export const SumoMobilitySchema = z.strictObject({
       code: "custom",
       path: ["build"],
       message: "a build needs `build.osm` or a top-level `net` to route on",
+    });
+  }
+  if (m.build !== undefined && m.build.routes.length === 0 && m.build.randomTrips === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["build"],
+      message: "a build needs `routes` or `randomTrips` to drive on the network",
     });
   }
   if (m.rsu !== undefined && "edge" in m.rsu && m.net === undefined && m.build?.osm === undefined) {
