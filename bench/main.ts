@@ -15,12 +15,15 @@ import { benchLearn } from "./learn.ts";
 import { benchIntegrity } from "./integrity.ts";
 import { benchPython } from "./python.ts";
 import { benchDecide } from "./decide.ts";
+import { benchRsus } from "./rsus.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
 const SUITES: Suite[] = [
   ["engine.", benchEngine],
   ["genetic.", benchEngine],
+  ["engine.", benchRsus],
+  ["genetic.", benchRsus],
   ["trace.", benchTrace],
   ["mad2rl.", benchLearning],
   ["pqmix.", benchLearning],

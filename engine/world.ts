@@ -197,7 +197,7 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
 function placedRsus(s: Scenario, mobility: MobilitySource): RsuSite[] {
   const spots = mobility.rsus ??
     [{ x: mobility.rsuX, y: mobility.rsuY, coverageM: s.rsu.coverageM }];
-  if (spots.length === 1) {
+  if (s.rsus === undefined) {
     return [{
       name: "rsu",
       x: spots[0].x,
@@ -211,7 +211,7 @@ function placedRsus(s: Scenario, mobility: MobilitySource): RsuSite[] {
     return Array.isArray(r) ? r[i].cpuGflops : r.cpuGflops;
   };
   return spots.map((p, i) => ({
-    name: p.name ?? `rsu${i + 1}`,
+    name: p.name ?? (spots.length === 1 ? "rsu" : `rsu${i + 1}`),
     x: p.x,
     y: p.y,
     coverageM: p.coverageM,

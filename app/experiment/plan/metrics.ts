@@ -4,7 +4,8 @@
  * train cell: its training curve, one value per episode (reward, mean
  * completion time, loss, exploration rate, backlogs per queue kind and,
  * where the training log has them, per queue: `backlog_cv1_gflop`,
- * `backlog_rsu_alexnet_gflop`, `backlog_sv1_gflop`, ...), the held-out
+ * `backlog_rsu_alexnet_gflop`, with several RSUs `backlog_rsu2_alexnet_gflop`,
+ * `backlog_sv1_gflop`, ...), the held-out
  * validation curve, and the means over the last tenth of its episodes.
  *
  * A cell's wall time goes to `timings/<hash>.json`, out of its cell file,
@@ -50,7 +51,7 @@ export const CURVE_METRICS = [
 ] as const;
 
 /** A per-queue backlog curve's name. */
-export const QUEUE_CURVE = /^backlog_(cv\d+|sv\d+|rsu_[A-Za-z0-9._-]+)_gflop$/;
+export const QUEUE_CURVE = /^backlog_(cv\d+|sv\d+|rsu\d*_[A-Za-z0-9._-]+)_gflop$/;
 
 /** The metrics of an evaluation cell, its policy having decided in `decideMs` per slot. */
 export function evalMetrics(a: Aggregates, decideMs: number): Record<string, number> {
@@ -104,7 +105,14 @@ export function trainCurves(lines: LogLine[], models: readonly string[]) {
   if (queues) {
     const kinds = [
       ["local", (i: number) => `cv${i + 1}`],
-      ["rsu", (k: number) => `rsu_${models[k] ?? k + 1}`],
+      // One RSU: rsu_<dnn>; several (MODEL.md 6.3): rsu<r>_<dnn>, RSU-major as the state.
+      [
+        "rsu",
+        (c: number) =>
+          queues.rsu.length > models.length && models.length > 0
+            ? `rsu${Math.floor(c / models.length) + 1}_${models[c % models.length]}`
+            : `rsu_${models[c] ?? c + 1}`,
+      ],
       ["sv", (j: number) => `sv${j + 1}`],
     ] as const;
     for (const [kind, name] of kinds) {

@@ -8,7 +8,7 @@ const SHIPPED = ["fig6a", "fig6b", "fig7", "fig8a", "fig8b", "fig9", "table2"];
 /** Worked examples (README "From Python"), with a quick profile only. */
 const EXAMPLES = ["python-policy"];
 /** Studies of this project's own (docs/results), with a quick profile only. */
-const STUDIES = ["ga-budget", "paper-hypotheses", "paper-hypotheses-8b"];
+const STUDIES = ["ga-budget", "paper-hypotheses", "paper-hypotheses-8b", "rsus"];
 
 Deno.test("the committed experiment JSON Schema is up to date", async () => {
   assert.equal(
@@ -153,4 +153,23 @@ Deno.test("the quick ga-budget study runs and draws both figures", async () => {
     const svg = await Deno.readTextFile(join(out, "figures", `${id}.svg`));
     assert.match(svg, /<svg/);
   }
+});
+
+Deno.test("the quick several-RSU study runs: every policy on 1 and 3 RSUs, learners included", async () => {
+  const out = await Deno.makeTempDir({ prefix: "vecscene-rsus-quick-" });
+  const args = ["experiments/rsus.yaml", "--profile", "quick", "--out", out, "-j", "2"];
+  const r = await cli(["experiment", ...args, "-q"]);
+  assert.equal(r.code, 0, r.err);
+  const report = await cli(["report", out, "--no-png", "-q"]);
+  assert.equal(report.code, 0, report.err);
+  const csv = (await Deno.readTextFile(join(out, "results.csv"))).trim().split("\n");
+  const header = csv[0].split(",");
+  assert.deepEqual(header.slice(0, 4), ["rsus.count", "rsus.every", "rsus.coverageM", "policy"]);
+  const delays = csv.filter((l) => l.includes(",eval,,mean_delay_s,"));
+  for (const p of ["greedy", "genetic", "genetic-converged", "pqmix", "mad2rl"]) {
+    for (const n of [1, 3]) {
+      assert.ok(delays.some((l) => l.startsWith(`${n},`) && l.includes(`,${p},`)), `${p} ${n}`);
+    }
+  }
+  await Deno.remove(out, { recursive: true });
 });

@@ -10,6 +10,7 @@ import { UserError } from "../../../../engine/errors.ts";
 import { loadScenario } from "../../../../engine/scenario/load.ts";
 import { openEnv } from "../../../../engine/sim/env.ts";
 import { compileWorld } from "../../../../engine/world.ts";
+import { cli } from "../../../_helpers/mod.ts";
 
 /** The corridor scenario with `rsus:` replaced (written beside it, so its paths resolve). */
 async function corridor(rsus: string): Promise<string> {
@@ -118,5 +119,16 @@ Deno.test("RSUs that do not fit the network are errors at their key (A37)", asyn
   ];
   for (const [rsus, problem] of cases) {
     assert.deepEqual(await problemsOf(await corridor(rsus)), [problem], rsus);
+  }
+});
+
+Deno.test("`validate` reports a several-RSU problem at its key, exit 2", async () => {
+  const file = await corridor("{ every: 400, count: 9, coverageM: 250 }");
+  try {
+    const r = await cli(["validate", file]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /:51:21: 9 RSUs every 400 m from 200 m do not fit/);
+  } finally {
+    await Deno.remove(file);
   }
 });
