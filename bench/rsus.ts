@@ -61,7 +61,7 @@ export async function benchRsus(): Promise<Record<string, number>> {
   out["engine.midtown_ns_per_vehicle_slot"] = 1e9 / (greedy * 70);
   const ga = parseScenario(
     (await Deno.readTextFile("scenarios/midtown.yaml"))
-      .replace(/^policy:\n(  - .*\n)+/m, "policy: [genetic, local-search]\n"),
+      .replace(/^policy:\n( {2}- .*\n)+/m, "policy: [genetic, local-search]\n"),
     "scenarios/midtown.yaml",
   );
   out["genetic.midtown_ms_per_slot"] = 1000 / await played(ga, 5000, "genetic");

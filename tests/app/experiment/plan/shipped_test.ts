@@ -123,14 +123,19 @@ Deno.test("every study expands, and its quick profile is tiny", async () => {
   }
 });
 
-Deno.test("the quick paper-hypotheses study runs, and its report checks every reading", async () => {
-  const out = await Deno.makeTempDir({ prefix: "vecscene-hypotheses-quick-" });
-  const args = ["experiments/paper-hypotheses.yaml", "--profile", "quick", "--out", out, "-j", "2"];
+/** Runs a study's quick profile and its report; the output folder and results.csv's lines. */
+async function runQuick(name: string): Promise<{ out: string; csv: string[] }> {
+  const out = await Deno.makeTempDir({ prefix: `vecscene-${name}-quick-` });
+  const args = [`experiments/${name}.yaml`, "--profile", "quick", "--out", out, "-j", "2"];
   const r = await cli(["experiment", ...args, "-q"]);
   assert.equal(r.code, 0, r.err);
   const report = await cli(["report", out, "--no-png", "-q"]);
   assert.equal(report.code, 0, report.err);
-  const csv = (await Deno.readTextFile(join(out, "results.csv"))).trim().split("\n");
+  return { out, csv: (await Deno.readTextFile(join(out, "results.csv"))).trim().split("\n") };
+}
+
+Deno.test("the quick paper-hypotheses study runs, and its report checks every reading", async () => {
+  const { out, csv } = await runQuick("paper-hypotheses");
   const header = csv[0].split(",");
   for (const key of ["name", "dnn.inputBytes", "dnn.flopsPerCycle", "lyapunov.waiting"]) {
     assert.ok(header.includes(key), `results.csv has a ${key} column`);
@@ -143,12 +148,7 @@ Deno.test("the quick paper-hypotheses study runs, and its report checks every re
 });
 
 Deno.test("the quick ga-budget study runs and draws both figures", async () => {
-  const out = await Deno.makeTempDir({ prefix: "vecscene-ga-budget-quick-" });
-  const args = ["experiments/ga-budget.yaml", "--profile", "quick", "--out", out, "-j", "2"];
-  const r = await cli(["experiment", ...args, "-q"]);
-  assert.equal(r.code, 0, r.err);
-  const report = await cli(["report", out, "--no-png", "-q"]);
-  assert.equal(report.code, 0, report.err);
+  const { out } = await runQuick("ga-budget");
   for (const id of ["ga-budget-tct", "ga-budget-time"]) {
     const svg = await Deno.readTextFile(join(out, "figures", `${id}.svg`));
     assert.match(svg, /<svg/);
@@ -156,13 +156,7 @@ Deno.test("the quick ga-budget study runs and draws both figures", async () => {
 });
 
 Deno.test("the quick several-RSU study runs: every policy on 1 and 3 RSUs, learners included", async () => {
-  const out = await Deno.makeTempDir({ prefix: "vecscene-rsus-quick-" });
-  const args = ["experiments/rsus.yaml", "--profile", "quick", "--out", out, "-j", "2"];
-  const r = await cli(["experiment", ...args, "-q"]);
-  assert.equal(r.code, 0, r.err);
-  const report = await cli(["report", out, "--no-png", "-q"]);
-  assert.equal(report.code, 0, report.err);
-  const csv = (await Deno.readTextFile(join(out, "results.csv"))).trim().split("\n");
+  const { out, csv } = await runQuick("rsus");
   const header = csv[0].split(",");
   assert.deepEqual(header.slice(0, 4), ["rsus.count", "rsus.every", "rsus.coverageM", "policy"]);
   const delays = csv.filter((l) => l.includes(",eval,,mean_delay_s,"));
