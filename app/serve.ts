@@ -92,7 +92,8 @@ export interface OpenRequest {
   /**
    * What an infeasible action does: `raise` (an error, nothing stepped) or
    * `remap` (its partition is cut to L + 1 and an infeasible node becomes
-   * the RSU; the count is reported per step), for learners without masks.
+   * the RSU, of several the first that covers the CV; the count is reported
+   * per step), for learners without masks.
    */
   infeasible?: "raise" | "remap";
 }
@@ -176,7 +177,8 @@ class Batch {
     K: number,
     rsus = 1,
   ) {
-    const fixed = HEADER_BYTES + 48 + 8 * (E * (2 + 2 * I + S + K)) + align8(4 * E * (3 + I)) +
+    const fixed = HEADER_BYTES + 48 + 8 * (E * (2 + 2 * I + S + rsus * K)) +
+      align8(4 * E * (3 + I)) +
       align8(4 * E * I * D);
     const tail = align8(4 * E * I * D) + align8(4 * E * I) + align8(E * I * n);
     const buf = new ArrayBuffer(fixed + tail);
@@ -413,7 +415,8 @@ class Session {
           );
         }
         phi = Math.min(phi, L + 1);
-        if (!mask[i * J + node]) node = 0;
+        // The first feasible node: the RSU with one RSU; a covering one of several.
+        if (!mask[i * J + node]) node = Math.max(0, mask.subarray(i * J, (i + 1) * J).indexOf(1));
         remapped++;
       }
       partition[i] = phi;

@@ -105,7 +105,12 @@ export class Observation {
   nodeMask(i: number, out: Uint8Array = new Uint8Array(this.nodeCount)): Uint8Array {
     const R = this.state.rsuX.length;
     if (R === 1) out[0] = 1;
-    else for (let r = 0; r < R; r++) out[r] = this.#model.feasible(this.state, i, r) ? 1 : 0;
+    else {
+      for (let r = 0; r < R; r++) out[r] = this.#model.feasible(this.state, i, r) ? 1 : 0;
+      // A CV outside every coverage is out of the system: its decision is ignored, and node 0
+      // keeps one action feasible, as the one RSU does (masks never empty a row).
+      if (!this.state.cvActive[i]) out[0] = 1;
+    }
     for (let j = R; j < out.length; j++) out[j] = 0;
     this.#index.mark(this.state.cvX[i], this.state.cvY[i], out);
     return out;

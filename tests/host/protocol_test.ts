@@ -5,7 +5,9 @@ import { openEnv } from "../../engine/sim/env.ts";
 import { shapeOf } from "../../engine/sim/state.ts";
 
 Deno.test("sandbox protocol: a packed state unpacks to every field of the engine's, speeds included", async () => {
-  for (const file of ["scenarios/highway.yaml", "scenarios/nyc.yaml"]) {
+  for (
+    const file of ["scenarios/highway.yaml", "scenarios/nyc.yaml", "scenarios/nyc-corridor.yaml"]
+  ) {
     const env = await openEnv(file);
     env.reset({ episode: 2 });
     const s = env.state;
