@@ -79,6 +79,10 @@ export function normaliseRsus(
     list = rule;
   }
   if (list.length > 1) return { scenario: { ...s, rsus: list }, problems: [] };
+  // On SUMO, a position along road.edges has no `mobility.rsu` form: the network places it.
+  if (s.mobility.kind === "sumo" && !("x" in list[0]) && !("edge" in list[0])) {
+    return { scenario: s, problems: [] };
+  }
   // One RSU: the `rsu:` form (and, on SUMO, `mobility.rsu`), A31.
   // The backhaul carries nothing with one RSU: dropped, as the single-RSU model has none.
   const one = list[0];

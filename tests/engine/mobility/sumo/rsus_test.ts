@@ -132,3 +132,14 @@ Deno.test("`validate` reports a several-RSU problem at its key, exit 2", async (
     await Deno.remove(file);
   }
 });
+
+Deno.test("one RSU along road.edges on SUMO is the one-RSU model, placed by the network", async () => {
+  const file = await corridor("[{ positionM: 900, coverageM: 1200 }]");
+  try {
+    const w = compileWorld(await loadScenario(file));
+    assert.deepEqual([w.info.rsuCount, w.info.trackSlots, w.rsus[0].name], [1, 0, "rsu"]);
+    assert.equal(w.rsus[0].coverageM, 1200);
+  } finally {
+    await Deno.remove(file);
+  }
+});
