@@ -116,11 +116,26 @@ export function figureRows(f: Figure, rows: readonly SummaryRow[]): SummaryRow[]
   );
 }
 
-/** Columns that vary among `rows` but that the figure does not place. */
+/**
+ * Columns that vary among `rows` where the figure's placed columns (x,
+ * series, facet) do not: without them two points would be drawn on top of
+ * each other. A key varied together with a placed one (a `zip:` partner)
+ * takes one value per point and is left out.
+ */
 function unplaced(f: Figure, vary: readonly string[], rows: readonly SummaryRow[]): string[] {
-  const placed = new Set([f.x, f.series ?? "policy", f.facet].filter(Boolean));
+  const placedKeys = [f.x, f.series ?? "policy", f.facet].filter((k): k is string => !!k);
+  const placed = new Set(placedKeys);
   const candidates = [...vary, "metric", "kind"].filter((k) => !placed.has(k));
-  return candidates.filter((k) => new Set(rows.map((r) => formatValue(column(r, k)))).size > 1);
+  const at = (r: SummaryRow) => placedKeys.map((k) => formatValue(column(r, k))).join("\u0000");
+  return candidates.filter((k) => {
+    const seen = new Map<string, string>();
+    return rows.some((r) => {
+      const v = formatValue(column(r, k));
+      const p = at(r);
+      if (!seen.has(p)) seen.set(p, v);
+      return seen.get(p) !== v;
+    });
+  });
 }
 
 /** The points of a figure, and the order of its series. */

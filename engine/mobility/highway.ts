@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { CoverageIndex } from "../coverage.ts";
 import type { Rng } from "../rng.ts";
 import type { EpisodeMobility, MobilitySource, PositionBuffers } from "./types.ts";
 
@@ -56,9 +57,8 @@ export class Highway implements MobilitySource {
     }
     const I = this.cvCount;
     const tau = this.tauS;
-    const rsus = this.coverage.length > 1 ? this.coverage : undefined;
-    const covered = (x: number, yy: number) =>
-      rsus!.some((r) => Math.hypot(x - r.x, yy - r.y) <= r.coverageM) ? 1 : 0;
+    const rsus = this.coverage.length > 1 ? new CoverageIndex(this.coverage) : undefined;
+    const covered = (x: number, yy: number) => rsus!.covers(x, yy) ? 1 : 0;
     return {
       positions(slot: number, out: PositionBuffers) {
         // One RSU: the scenario check keeps every vehicle inside coverage (worstRsuDistanceM).

@@ -13,6 +13,7 @@
 import type { DnnTable } from "../dnn/layers.ts";
 import { counterUniform } from "../rng.ts";
 import { allocateByWork, allocateRsu, gamma, type GammaForm } from "./allocation.ts";
+import { withinM } from "../coverage.ts";
 import { type LinkBudget, type PathLoss, rateBps, rayleighPower } from "./channel.ts";
 
 /** Waiting-time masking of eqs. (11), (17) (MODEL.md A6). */
@@ -295,8 +296,9 @@ export class SlotModel {
     let best = -1;
     let bestD = Infinity;
     for (let q = 0; q < this.rsus; q++) {
-      const d = Math.hypot(at[0] - s.rsuX[q], at[1] - s.rsuY[q]);
-      if (d <= s.rsuCoverageM[q] && d < bestD) {
+      const dx = at[0] - s.rsuX[q], dy = at[1] - s.rsuY[q];
+      const d = dx * dx + dy * dy; // squared, as withinM
+      if (withinM(dx, dy, s.rsuCoverageM[q]) && d < bestD) {
         best = q;
         bestD = d;
       }
@@ -437,7 +439,7 @@ export class SlotModel {
 
 /** Whether RSU `r` covers the point (x, y) (E1). */
 export function covers(s: Readonly<SlotState>, r: number, x: number, y: number): boolean {
-  return Math.hypot(x - s.rsuX[r], y - s.rsuY[r]) <= s.rsuCoverageM[r];
+  return withinM(x - s.rsuX[r], y - s.rsuY[r], s.rsuCoverageM[r]);
 }
 
 function clearRow(detail: SlotDetail, i: number) {

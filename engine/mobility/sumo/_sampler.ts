@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CoverageIndex } from "../../coverage.ts";
 import type { SumoMobility } from "./schema.ts";
 import { recordAt, stepAtOrBefore, stepCount, type Trace } from "./trace.ts";
 
@@ -69,9 +70,13 @@ export class TraceSampler {
 
   /** Whether the last sampled position is within an RSU's coverage (MODEL.md E1). */
   inCoverage(): boolean {
-    for (const r of this.rsus) {
-      if (Math.hypot(this.x - r.x, this.y - r.y) <= r.coverageM) return true;
+    if (this.rsus.length === 1) {
+      const r = this.rsus[0];
+      return Math.hypot(this.x - r.x, this.y - r.y) <= r.coverageM;
     }
-    return false;
+    this.#index ??= new CoverageIndex(this.rsus);
+    return this.#index.covers(this.x, this.y);
   }
+
+  #index: CoverageIndex | undefined;
 }

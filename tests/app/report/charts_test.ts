@@ -78,6 +78,22 @@ Deno.test("a varied key the figure does not place joins the series' names", () =
   ]);
 });
 
+Deno.test("a key varied together with a placed one (a zip partner) stays out of the names", () => {
+  // `coverage` is 100 x the CV count: a zip partner of the facet, one value per point.
+  const vary = [...VARY, "coverage"];
+  const rows = SUMMARY.map((r) => ({
+    ...r,
+    point: { ...r.point, coverage: 100 * Number(r.point["vehicles.clients.count"]) },
+  }));
+  const f: Figure = { ...figure("delay"), x: "none", facet: "vehicles.clients.count" };
+  assert.deepEqual(chartData(f, vary, rows, ORDER).series, ["mad2rl", "greedy"]);
+  // Varied apart from the facet, it still names the series (the points would coincide).
+  const apart = rows.flatMap((r) =>
+    [0, 1].map((c) => ({ ...r, point: { ...r.point, coverage: c } }))
+  );
+  assert.ok(chartData(f, vary, apart, ORDER).series.some((x) => x.includes("coverage=")));
+});
+
 Deno.test("the same summary renders to the same SVG, byte for byte", async () => {
   const spec = figureSpec(figure("delay"), VARY, SUMMARY, ORDER);
   const [a, b] = [await renderSvg(spec), await renderSvg(structuredClone(spec))];
