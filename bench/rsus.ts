@@ -51,10 +51,14 @@ async function played(loaded: LoadedScenario, minMs: number, policy?: string): P
 /** The several-RSU figures. */
 export async function benchRsus(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  const nsPerSlot: Record<number, number> = {};
   for (const R of [1, 6, 24]) {
     const slots = await played(parseScenario(corridorText(R), "<bench>"), 2000);
+    nsPerSlot[R] = 1e9 / slots;
     out[`engine.ns_per_vehicle_slot_r${R}`] = 1e9 / (slots * 110);
   }
+  // What each RSU adds to a slot (the same 110 vehicles): its allocation (53) above all.
+  out["engine.ns_per_rsu_slot"] = (nsPerSlot[24] - nsPerSlot[6]) / 18;
   const midtown = await loadScenario("scenarios/midtown.yaml");
   const greedy = await played(midtown, 3000, "greedy");
   out["engine.midtown_slots_per_s"] = greedy;

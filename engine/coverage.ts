@@ -44,7 +44,11 @@ export class CoverageIndex {
   }
 
   #key(gx: number, gy: number): number {
-    return (gx + 0x4000000) * 0x8000000 + (gy + 0x4000000);
+    // Cells near the origin fold into a small integer, which a Map hashes fastest.
+    if (gx >= -0x2000 && gx < 0x2000 && gy >= -0x2000 && gy < 0x2000) {
+      return (gx + 0x2000) * 0x4000 + (gy + 0x2000);
+    }
+    return 0x10000000 + (gx + 0x2000000) * 0x4000000 + (gy + 0x2000000);
   }
 
   /** Whether an RSU covers (x, y) (`withinM`, as the model's test). */

@@ -60,6 +60,14 @@ export class Highway implements MobilitySource {
     const rsus = this.coverage.length > 1 ? new CoverageIndex(this.coverage) : undefined;
     const covered = (x: number, yy: number) => rsus!.covers(x, yy) ? 1 : 0;
     return {
+      track(slots: number, tx: Float64Array, ty: Float64Array) {
+        for (let s = 0; s < slots; s++) {
+          for (let k = 0; k < I; k++) {
+            tx[s * I + k] = x0[k] + v[k] * (s * tau);
+            ty[s * I + k] = y[k];
+          }
+        }
+      },
       positions(slot: number, out: PositionBuffers) {
         // One RSU: the scenario check keeps every vehicle inside coverage (worstRsuDistanceM).
         out.cvActive.fill(1);

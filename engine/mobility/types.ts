@@ -37,6 +37,12 @@ export interface EpisodeMobility {
   readonly startS?: number;
   /** Fills the positions at the start of 0-based slot `slot` (time slot * tau). */
   positions(slot: number, out: PositionBuffers): void;
+  /**
+   * The CVs' positions at the starts of slots 0..`slots`-1 (slot n, CV i at
+   * n I + i), for the predicted tracks of MODEL.md A33, where the source can
+   * give them without the rest of `positions`.
+   */
+  track?(slots: number, x: Float64Array, y: Float64Array): void;
 }
 
 /** A mobility model bound to a scenario. */

@@ -327,6 +327,10 @@ export class Env extends Emitter<EnvEvents> {
    */
   #track(trajectories: EpisodeMobility): void {
     const s = this.#state;
+    if (trajectories.track) {
+      trajectories.track(this.#world.info.trackSlots, s.trackX, s.trackY);
+      return;
+    }
     const I = s.cvType.length;
     const { cvCount, svCount } = this.#world.info;
     const at = {
