@@ -9,7 +9,7 @@ import { scenarioHash } from "../../../engine/scenario/hash.ts";
 import { loadScenario, parseScenario } from "../../../engine/scenario/load.ts";
 import { Env } from "../../../engine/sim/env.ts";
 import { compileWorld } from "../../../engine/world.ts";
-import { tempScenario } from "../../_helpers/mod.ts";
+import { cli, tempScenario } from "../../_helpers/mod.ts";
 
 const BASE = "name: h\nseed: 4\ntime: { slots: 6 }\n";
 
@@ -164,4 +164,54 @@ Deno.test("`rsus:` problems are located at their key (A37)", async () => {
     ),
     ["4:8: on the highway an RSU stands at `positionM` along the road; `edge` and `x`/`y` place RSUs on a SUMO network"],
   );
+});
+
+Deno.test("`run` on several RSUs writes rsus.csv, the backhaul time and the handovers (tidy CSV)", async () => {
+  const file = await tempScenario(
+    "name: corridor\nseed: 2\ntime: { slots: 12, episodes: 2 }\n" +
+      "mobility: { kind: highway, fromM: -1000, toM: 1000, startM: [-900, -500] }\n" +
+      "rsus: { every: 300, coverageM: 160 }\n" +
+      "vehicles: { clients: { count: 4 }, services: { count: 2 } }\npolicy: [rsu, exhaustive]\n",
+  );
+  const out = await Deno.makeTempDir({ prefix: "vecscene-rsus-run-" });
+  const r = await cli(["run", file, "-e", "2", "-o", out, "-q", "-p", "rsu", "-p", "greedy"]);
+  assert.equal(r.code, 0, r.err);
+  const read = async (f: string) =>
+    (await Deno.readTextFile(`${out}/rsu/${f}`)).trim().split("\n").map((l) => l.split(","));
+  const rsus = await read("rsus.csv");
+  assert.deepEqual(rsus[0], [
+    "episode",
+    "slot",
+    "rsu",
+    "backlog_gflop",
+    "arrival_gflop",
+    "tasks",
+    "handovers_out",
+    "handovers_in",
+  ]);
+  assert.equal(rsus.length - 1, 2 * 12 * 7); // 7 RSUs (-850 to 950 m), every slot
+  const slots = await read("slots.csv");
+  assert.deepEqual(slots[0].slice(-3), ["delay_s", "t_backhaul_s", "handover_to"]);
+  const handed = slots.slice(1).filter((row) => row[17] !== "");
+  assert.ok(handed.length > 0, "some results are handed over");
+  for (const row of handed) assert.ok(Number(row[16]) > 0 && /^rsu\d$/.test(row[17]));
+  const steps = await read("steps.csv");
+  assert.equal(steps[0].at(-1), "handovers");
+  const perSlot = steps.slice(1).reduce((a, row) => a + Number(row.at(-1)), 0);
+  const out_ = rsus.slice(1).reduce((a, row) => a + Number(row[6]), 0);
+  const in_ = rsus.slice(1).reduce((a, row) => a + Number(row[7]), 0);
+  assert.deepEqual([out_, in_], [perSlot, perSlot]);
+  assert.equal(handed.length, perSlot);
+  const queues = await read("queues.csv");
+  assert.ok(queues.some((row) => row[2] === "rsu2:alexnet"));
+  // The exhaustive search fits this size and searches every covering RSU.
+  const small = await tempScenario(
+    (await Deno.readTextFile(file)).replace(
+      "count: 4 }, services: { count: 2",
+      "count: 2 }, services: { count: 1",
+    ),
+  );
+  const e = await cli(["run", small, "-e", "1", "-o", `${out}/ex`, "-q", "-p", "exhaustive"]);
+  assert.equal(e.code, 0, e.err);
+  await Deno.remove(out, { recursive: true });
 });
