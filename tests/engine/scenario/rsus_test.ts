@@ -197,6 +197,28 @@ Deno.test("`run` on several RSUs writes rsus.csv, the backhaul time and the hand
   assert.equal(handed.length, perSlot);
   const queues = await read("queues.csv");
   assert.ok(queues.some((row) => row[2] === "rsu2:alexnet"));
+  // The same scenario and seed: byte-identical files.
+  const again = await cli([
+    "run",
+    file,
+    "-e",
+    "2",
+    "-o",
+    `${out}/again`,
+    "-q",
+    "-p",
+    "rsu",
+    "-p",
+    "greedy",
+  ]);
+  assert.equal(again.code, 0, again.err);
+  for (const f of ["slots.csv", "rsus.csv", "steps.csv", "queues.csv"]) {
+    assert.equal(
+      await Deno.readTextFile(`${out}/again/rsu/${f}`),
+      await Deno.readTextFile(`${out}/rsu/${f}`),
+      f,
+    );
+  }
   // The exhaustive search fits this size and searches every covering RSU.
   const small = await tempScenario(
     (await Deno.readTextFile(file)).replace(
