@@ -40,6 +40,9 @@ export function scenarioHash(loaded: LoadedScenario): string {
     time: { slots: s.time.slots, slotS: s.time.slotS },
     mobility: s.mobility,
     rsu: s.rsu,
+    // Several RSUs (absent with one: the hash of a one-RSU scenario is unchanged).
+    rsus: s.rsus,
+    backhaul: s.backhaul,
     vehicles: s.vehicles,
     channel: s.channel,
     dnn: s.dnn,

@@ -230,3 +230,11 @@ Deno.test("`run` on several RSUs writes rsus.csv, the backhaul time and the hand
   assert.equal(e.code, 0, e.err);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("the scenario hash tells apart RSU layouts and backhauls (what checkpoints are checked by)", () => {
+  const hash = (text: string) => scenarioHash(parseScenario(BASE + text, "<test>"));
+  const a = hash("rsus: { every: 400, coverageM: 250 }\n");
+  assert.notEqual(hash("rsus: { every: 500, coverageM: 300 }\n"), a);
+  assert.notEqual(hash("rsus: { every: 400, coverageM: 250 }\nbackhaul: { rateBps: 1e8 }\n"), a);
+  assert.equal(hash("rsus: { every: 400, coverageM: 250 }\n"), a);
+});
