@@ -62,3 +62,38 @@ export class CoverageIndex {
     return false;
   }
 }
+
+/**
+ * A37: the index of the RSU whose coverage contains RSU `i`'s (an earlier
+ * one when two coincide), or -1. An RSU inside another covers no vehicle the
+ * other does not.
+ */
+export function containingRsu(
+  rsus: readonly { x: number; y: number; coverageM: number }[],
+  i: number,
+): number {
+  const a = rsus[i];
+  return rsus.findIndex((b, j) => {
+    const d = Math.hypot(a.x - b.x, a.y - b.y);
+    return j !== i && d + a.coverageM <= b.coverageM && (j < i || d + b.coverageM > a.coverageM);
+  });
+}
+
+/**
+ * Positions every `every` metres from `start`, none past `end`: `count` of
+ * them when given, else as many as fit. `fit` says how many fit; the
+ * positions are empty when `count` does not fit (or none does).
+ */
+export function spacedPositions(
+  start: number,
+  end: number,
+  every: number,
+  count?: number,
+): { positions: number[]; fit: number; asked: number } {
+  const fit = start > end ? 0 : Math.floor((end - start) / every + 1e-9) + 1;
+  const asked = count ?? fit;
+  const positions = asked > fit || fit === 0
+    ? []
+    : Array.from({ length: asked }, (_, k) => start + k * every);
+  return { positions, fit, asked };
+}

@@ -20,7 +20,7 @@ import { dbmToW } from "./model/channel.ts";
 import type { ModelParams } from "./model/slot.ts";
 import { type Rng, streamKey } from "./rng.ts";
 import type { LoadedScenario } from "./scenario/load.ts";
-import type { Scenario } from "./scenario/schema.ts";
+import { DEFAULT_BACKHAUL, type Scenario } from "./scenario/schema.ts";
 
 /** Static facts of the compiled scenario a policy is created for. */
 export interface ScenarioInfo {
@@ -121,7 +121,7 @@ export function compileWorld(loaded: LoadedScenario, seed = loaded.scenario.seed
     fading: s.channel.fading,
     fadingKey: streamKey(seed, "fading"),
     v2vRangeM: s.channel.v2vRangeM,
-    backhaul: s.backhaul ?? { rateBps: 1e9, hopLatencyS: 0.001, topology: "chain" },
+    backhaul: s.backhaul ?? DEFAULT_BACKHAUL,
     resultBytes: tables.map((t) => {
       const out = t.layers[t.L - 1].outShape;
       return out.reduce((a, b) => a * b, 1) * s.dnn.bytesPerElement; // D_k^out of E9

@@ -11,6 +11,7 @@ import { buildTable, LayerShapeError } from "../dnn/layers.ts";
 import { BUILTIN_MODELS } from "../dnn/zoo.ts";
 import { worstRsuDistanceM } from "../mobility/highway.ts";
 import { sumoRoleIssues } from "../mobility/sumo/schema.ts";
+import { containingRsu } from "../coverage.ts";
 import type { Scenario } from "./schema.ts";
 
 /** Every semantic problem of a schema-valid scenario. */
@@ -49,7 +50,7 @@ function checkRsus(s: Scenario): PathProblem[] {
     return [];
   }
   const out: PathProblem[] = [];
-  const sites: { x: number; y: number; c: number }[] = [];
+  const sites: { x: number; y: number; coverageM: number }[] = [];
   list.forEach((r, i) => {
     if (!("positionM" in r) || "edge" in r) {
       out.push({
@@ -73,15 +74,12 @@ function checkRsus(s: Scenario): PathProblem[] {
           `${r.offsetM} m away`,
       });
     }
-    sites.push({ x: r.positionM, y: -r.offsetM, c: r.coverageM });
+    sites.push({ x: r.positionM, y: -r.offsetM, coverageM: r.coverageM });
   });
   if (out.length > 0) return out;
   // A37: an RSU whose coverage lies inside another's adds nothing.
-  sites.forEach((a, i) => {
-    const by = sites.findIndex((b, j) =>
-      j !== i && Math.hypot(a.x - b.x, a.y - b.y) + a.c <= b.c &&
-      (j < i || Math.hypot(b.x - a.x, b.y - a.y) + b.c > a.c)
-    );
+  sites.forEach((_, i) => {
+    const by = containingRsu(sites, i);
     if (by >= 0) {
       out.push({
         path: ["rsus", i],

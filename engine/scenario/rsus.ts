@@ -9,6 +9,7 @@
  * @module
  */
 import type { PathProblem } from "../config/issues.ts";
+import { spacedPositions } from "../coverage.ts";
 import type { Scenario } from "./schema.ts";
 
 /** An entry of `rsus:` as a list. */
@@ -23,9 +24,8 @@ export function placeEvery(
 ): { positions: number[]; problem?: PathProblem } {
   const start = rule.fromM ?? road.fromM + rule.every / 2;
   const end = rule.toM ?? road.toM;
-  const fit = start > end ? 0 : Math.floor((end - start) / rule.every + 1e-9) + 1;
-  const n = rule.count ?? fit;
-  if (n > fit || fit === 0) {
+  const { positions, fit, asked: n } = spacedPositions(start, end, rule.every, rule.count);
+  if (positions.length === 0) {
     const at = rule.count !== undefined ? "count" : "every";
     return {
       positions: [],
@@ -38,7 +38,7 @@ export function placeEvery(
       },
     };
   }
-  return { positions: Array.from({ length: n }, (_, i) => start + i * rule.every) };
+  return { positions };
 }
 
 /**

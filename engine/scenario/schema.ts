@@ -190,6 +190,18 @@ const PathLossSchema = z.strictObject({
   slopeDb: between(0, 200),
 });
 
+/** The RSUs' backhaul (MODEL.md E9). */
+const BackhaulSchema = z.strictObject({
+  rateBps: positive(1e15).default(1e9).describe("R^bh, the backhaul's rate (bit/s), E9"),
+  hopLatencyS: between(0, 3600).default(0.001).describe("lambda^bh, latency per hop (s), E9"),
+  topology: z.enum(["chain", "star", "mesh"]).default("chain").describe(
+    "chain: RSUs wired in list order, |r - r'| hops; star: 2 hops via a switch; mesh: 1 hop",
+  ),
+});
+
+/** The backhaul of a scenario that gives none: every default. */
+export const DEFAULT_BACKHAUL = BackhaulSchema.parse({});
+
 /** The full scenario. */
 export const ScenarioSchema = z.strictObject({
   name: name().regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, '.', '_' or '-'")
@@ -212,13 +224,9 @@ export const ScenarioSchema = z.strictObject({
   }).prefault({}).describe("the one RSU of the paper; `rsus:` for several (MODEL.md 6.3)"),
   rsus: z.union([z.array(RsuSiteSchema).min(1).max(10_000), RsuPlacementSchema]).optional()
     .describe("several RSUs (MODEL.md section 6.3): a list, or a placement rule"),
-  backhaul: z.strictObject({
-    rateBps: positive(1e15).default(1e9).describe("R^bh, the backhaul's rate (bit/s), E9"),
-    hopLatencyS: between(0, 3600).default(0.001).describe("lambda^bh, latency per hop (s), E9"),
-    topology: z.enum(["chain", "star", "mesh"]).default("chain").describe(
-      "chain: RSUs wired in list order, |r - r'| hops; star: 2 hops via a switch; mesh: 1 hop",
-    ),
-  }).optional().describe("the RSUs' wired backhaul (MODEL.md E9); used with several RSUs"),
+  backhaul: BackhaulSchema.optional().describe(
+    "the RSUs' wired backhaul (MODEL.md E9); used with several RSUs",
+  ),
   vehicles: z.strictObject({
     clients: z.strictObject({
       count: int(1, 100_000).default(7),

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { containingRsu, spacedPositions } from "../../coverage.ts";
 import {
   chainPolyline,
   distanceToNetM,
@@ -132,17 +133,16 @@ function alongRoad(
   const length = polylineLengthM(line);
   const start = rule.fromM ?? rule.every / 2;
   const end = Math.min(rule.toM ?? length, length);
-  const fit = start > end ? 0 : Math.floor((end - start) / rule.every + 1e-9) + 1;
-  const n = rule.count ?? fit;
-  if (n > fit || fit === 0) {
+  const { positions, fit, asked: n } = spacedPositions(start, end, rule.every, rule.count);
+  if (positions.length === 0) {
     throw new RsuPlacementError(
       ["rsus", rule.count !== undefined ? "count" : "every"],
       `${n === 0 ? "no RSU" : `${n} RSUs`} every ${rule.every} m from ${start} m do not fit ` +
         `before ${end.toFixed(0)} m of road.edges (${fit} fit)`,
     );
   }
-  return Array.from({ length: n }, (_, k) => {
-    const [x, y] = pointAlong(line, start + k * rule.every, rule.offsetM)!;
+  return positions.map((p) => {
+    const [x, y] = pointAlong(line, p, rule.offsetM)!;
     return { x, y, coverageM: rule.coverageM };
   });
 }
@@ -187,11 +187,8 @@ function check(spots: RsuSpot[], request: RsuRequest, net: Net): void {
       );
     }
   });
-  spots.forEach((a, i) => {
-    const by = spots.findIndex((b, j) =>
-      j !== i && Math.hypot(a.x - b.x, a.y - b.y) + a.coverageM <= b.coverageM &&
-      (j < i || Math.hypot(a.x - b.x, a.y - b.y) + b.coverageM > a.coverageM)
-    );
+  spots.forEach((_, i) => {
+    const by = containingRsu(spots, i);
     if (by >= 0) {
       throw new RsuPlacementError(
         at(i),
