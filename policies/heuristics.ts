@@ -122,8 +122,8 @@ export function greedyDecision(
   for (let i = 0; i < obs.cvCount; i++) {
     d.partition[i] = cut[s.cvType[i]];
     let node = 0;
-    let shortest = R === 1 ? s.rsuQueueGflop[s.cvType[i]] : Infinity;
-    for (let r = 0; R > 1 && r < R; r++) {
+    let shortest = Infinity;
+    for (let r = 0; r < R; r++) {
       const q = s.rsuQueueGflop[r * K + s.cvType[i]];
       if (obs.feasible(i, r) && q < shortest) [shortest, node] = [q, r];
     }

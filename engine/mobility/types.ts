@@ -39,10 +39,10 @@ export interface EpisodeMobility {
   positions(slot: number, out: PositionBuffers): void;
   /**
    * The CVs' positions at the starts of slots 0..`slots`-1 (slot n, CV i at
-   * n I + i), for the predicted tracks of MODEL.md A33, where the source can
-   * give them without the rest of `positions`.
+   * n I + i), for the predicted tracks of MODEL.md A33 (several RSUs); a
+   * CV the trace has lost keeps its last position.
    */
-  track?(slots: number, x: Float64Array, y: Float64Array): void;
+  track(slots: number, x: Float64Array, y: Float64Array): void;
 }
 
 /** A mobility model bound to a scenario. */

@@ -166,6 +166,10 @@ export class SlotModel {
   readonly #gammas: Float64Array;
   readonly #work: Float64Array;
   readonly #shares: Float64Array;
+  /** One RSU's arrivals, queues and shares while it allocates (K each). */
+  readonly #arrK: Float64Array;
+  readonly #queueK: Float64Array;
+  readonly #shareK: Float64Array;
   readonly #svArr: Float64Array;
   /** Scratch of the handover's predicted position (E8). */
   readonly #at = new Float64Array(2);
@@ -179,6 +183,9 @@ export class SlotModel {
     this.#rsuCount = new Int32Array(rsus * K);
     this.#gammas = new Float64Array(K);
     this.#work = new Float64Array(K);
+    this.#arrK = new Float64Array(K);
+    this.#queueK = new Float64Array(K);
+    this.#shareK = new Float64Array(K);
     this.#shares = new Float64Array(rsus * K);
     this.#svArr = new Float64Array(svs);
   }
@@ -196,21 +203,23 @@ export class SlotModel {
    */
   #allocate(s: SlotState, rsuArr: Float64Array, shares: Float64Array) {
     const K = this.#tables.length;
-    if (this.rsus === 1) {
-      this.#allocateAt(s, 0, rsuArr, s.rsuQueueGflop, shares);
-      return;
-    }
+    const [arr, queues, out] = [this.#arrK, this.#queueK, this.#shareK];
     // E6: one problem (44)-(53) per RSU, independent of the others.
     for (let r = 0; r < this.rsus; r++) {
-      const at = (a: Float64Array) => a.subarray(r * K, (r + 1) * K);
-      this.#allocateAt(s, r, at(rsuArr), at(s.rsuQueueGflop), at(shares));
+      const c0 = r * K;
+      for (let k = 0; k < K; k++) {
+        arr[k] = rsuArr[c0 + k];
+        queues[k] = s.rsuQueueGflop[c0 + k];
+      }
+      this.#allocateAt(s.rsuCpuGflops[r], c0, arr, queues, out);
+      for (let k = 0; k < K; k++) shares[c0 + k] = out[k];
     }
   }
 
-  /** RSU `r`'s shares from its arrivals, queues and CPU (views of K entries). */
+  /** One RSU's shares from its arrivals, queues and CPU (K entries; its counts from `c0`). */
   #allocateAt(
-    s: SlotState,
-    r: number,
+    capacity: number,
+    c0: number,
     rsuArr: Float64Array,
     queues: Float64Array,
     shares: Float64Array,
@@ -218,8 +227,6 @@ export class SlotModel {
     const p = this.#p;
     const K = this.#tables.length;
     const count = this.#rsuCount;
-    const c0 = r * K;
-    const capacity = s.rsuCpuGflops[r];
     if (p.V > 0) {
       for (let k = 0; k < K; k++) {
         this.#gammas[k] = gamma(p.gamma, p.V, count[c0 + k], rsuArr[k], queues[k]);

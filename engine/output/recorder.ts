@@ -104,6 +104,8 @@ export class Recorder {
   /** The RSUs' names, and their count R. */
   readonly #rsuNames: string[];
   readonly #R: number;
+  /** Per-RSU counts of a slot for `rsus.csv`: tasks received, results handed over and taken. */
+  readonly #rsuCounts: { tasks: Int32Array; out: Int32Array; into: Int32Array };
   readonly #layers: number[];
   readonly #cvs: number;
   #objSum = 0;
@@ -121,6 +123,8 @@ export class Recorder {
     this.#cvs = env.info.cvCount;
     this.#rsuNames = env.world.rsus.map((r) => r.name);
     this.#R = env.info.rsuCount;
+    const counts = () => new Int32Array(this.#R);
+    this.#rsuCounts = { tasks: counts(), out: counts(), into: counts() };
     if (dir) {
       const open = (name: string, cols: readonly string[]) => {
         const w = new AtomicWriter(join(dir, name));
@@ -269,9 +273,10 @@ export class Recorder {
     const { state: s, detail: d, decision } = e;
     const K = this.#names.length;
     const R = this.#R;
-    const tasks = new Int32Array(R);
-    const out = new Int32Array(R);
-    const into = new Int32Array(R);
+    const { tasks, out, into } = this.#rsuCounts;
+    tasks.fill(0);
+    out.fill(0);
+    into.fill(0);
     for (let i = 0; i < s.cvType.length; i++) {
       const node = decision.target[i];
       if (!s.cvActive[i] || decision.partition[i] > this.#layers[s.cvType[i]] || node >= R) {

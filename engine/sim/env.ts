@@ -247,7 +247,8 @@ export class Env extends Emitter<EnvEvents> {
     s.episode = e;
     const trajectories = w.mobility.episode(e, Rng.stream(seed, "mobility", e));
     this.#trajectories = trajectories;
-    if (w.info.trackSlots > 0) this.#track(trajectories);
+    // MODEL.md A33: the CVs' predicted tracks over 2T slot boundaries (several RSUs).
+    if (w.info.trackSlots > 0) trajectories.track(w.info.trackSlots, s.trackX, s.trackY);
     this.#episode = episode;
     this.emit("episodeStart", {
       episode,
@@ -318,38 +319,6 @@ export class Env extends Emitter<EnvEvents> {
       if (i >= 0) throw new NonFiniteError(`${name} of cv${i + 1}`, values[i], episode, slot);
     }
     throw new NonFiniteError("objective (34)", d.objective, episode, slot);
-  }
-
-  /**
-   * The CVs' predicted track over 2T slot boundaries (MODEL.md A33), from
-   * the episode's own trajectories (which hold a CV's last position where
-   * the trace has lost it).
-   */
-  #track(trajectories: EpisodeMobility): void {
-    const s = this.#state;
-    if (trajectories.track) {
-      trajectories.track(this.#world.info.trackSlots, s.trackX, s.trackY);
-      return;
-    }
-    const I = s.cvType.length;
-    const { cvCount, svCount } = this.#world.info;
-    const at = {
-      cvX: new Float64Array(cvCount),
-      cvY: new Float64Array(cvCount),
-      cvRoadM: new Float64Array(cvCount),
-      cvSpeedMps: new Float64Array(cvCount),
-      cvActive: new Uint8Array(cvCount),
-      svX: new Float64Array(svCount),
-      svY: new Float64Array(svCount),
-      svRoadM: new Float64Array(svCount),
-      svSpeedMps: new Float64Array(svCount),
-      svActive: new Uint8Array(svCount),
-    };
-    for (let n = 0; n < this.#world.info.trackSlots; n++) {
-      trajectories.positions(n, at);
-      s.trackX.set(at.cvX, n * I);
-      s.trackY.set(at.cvY, n * I);
-    }
   }
 
   /** Positions and neighbours of 0-based slot `t`; the policies' copy of the state. */

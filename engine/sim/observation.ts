@@ -87,7 +87,7 @@ export class Observation {
     const out = this.#nodes;
     out.length = 0;
     const R = this.state.rsuX.length;
-    for (let r = 0; r < R; r++) if (R === 1 || this.feasible(i, r)) out.push(r);
+    for (let r = 0; r < R; r++) if (this.feasible(i, r)) out.push(r);
     for (const sv of this.neighbours(i)) out.push(sv);
     return out;
   }
@@ -104,13 +104,10 @@ export class Observation {
    */
   nodeMask(i: number, out: Uint8Array = new Uint8Array(this.nodeCount)): Uint8Array {
     const R = this.state.rsuX.length;
-    if (R === 1) out[0] = 1;
-    else {
-      for (let r = 0; r < R; r++) out[r] = this.#model.feasible(this.state, i, r) ? 1 : 0;
-      // A CV outside every coverage is out of the system: its decision is ignored, and node 0
-      // keeps one action feasible, as the one RSU does (masks never empty a row).
-      if (!this.state.cvActive[i]) out[0] = 1;
-    }
+    for (let r = 0; r < R; r++) out[r] = this.#model.feasible(this.state, i, r) ? 1 : 0;
+    // A CV outside every coverage is out of the system: its decision is ignored, and node 0
+    // keeps one action feasible, as the one RSU always is (masks never empty a row).
+    if (!this.state.cvActive[i]) out[0] = 1;
     for (let j = R; j < out.length; j++) out[j] = 0;
     this.#index.mark(this.state.cvX[i], this.state.cvY[i], out);
     return out;

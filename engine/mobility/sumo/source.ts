@@ -201,6 +201,14 @@ export class SumoSource implements MobilitySource {
     return {
       vehicleIds: vehicles.map((v) => o.trace.ids[v]),
       startS: roles.startS,
+      track(slots: number, tx: Float64Array, ty: Float64Array) {
+        for (let s = 0; s < Math.min(slots, T); s++) {
+          for (let k = 0; k < I; k++) {
+            tx[s * I + k] = x[s * n + k];
+            ty[s * I + k] = y[s * n + k];
+          }
+        }
+      },
       positions(slot: number, out: PositionBuffers) {
         if (!(slot >= 0 && slot < T && Number.isInteger(slot))) {
           throw new RangeError(
