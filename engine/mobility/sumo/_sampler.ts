@@ -29,7 +29,12 @@ export class TraceSampler {
     readonly interpolation: SumoMobility["interpolation"],
     /** The RSUs where they stand, with their coverage radii (m). */
     readonly rsus: readonly { x: number; y: number; coverageM: number }[],
-  ) {}
+  ) {
+    this.#index = rsus.length > 1 ? new CoverageIndex(rsus) : undefined;
+  }
+
+  /** Several RSUs: the index that answers coverage (E1); one RSU keeps the paper's test. */
+  readonly #index: CoverageIndex | undefined;
 
   /** Position of vehicle `v` at `timeS` into `x`, `y`; false when it is not in the trace then. */
   sample(v: number, timeS: number): boolean {
@@ -70,13 +75,8 @@ export class TraceSampler {
 
   /** Whether the last sampled position is within an RSU's coverage (MODEL.md E1). */
   inCoverage(): boolean {
-    if (this.rsus.length === 1) {
-      const r = this.rsus[0];
-      return Math.hypot(this.x - r.x, this.y - r.y) <= r.coverageM;
-    }
-    this.#index ??= new CoverageIndex(this.rsus);
-    return this.#index.covers(this.x, this.y);
+    if (this.#index) return this.#index.covers(this.x, this.y);
+    const r = this.rsus[0];
+    return Math.hypot(this.x - r.x, this.y - r.y) <= r.coverageM;
   }
-
-  #index: CoverageIndex | undefined;
 }

@@ -214,13 +214,13 @@ export function randomTrips(
   const rng = Rng.stream(o.seed, "random-trips");
   const [lo, hi] = o.departS;
   const lines = ['<routes xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'];
+  const attr = (s: string) =>
+    s.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
   for (let k = 0; k < o.vehicles; k++) {
     const from = edges[rng.int(edges.length)];
     let to = edges[rng.int(edges.length)];
     if (edges.length > 1) { while (to === from) to = edges[rng.int(edges.length)]; }
     const depart = o.vehicles === 1 ? lo : lo + ((hi - lo) * k) / (o.vehicles - 1);
-    const attr = (s: string) =>
-      s.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
     lines.push(
       `  <trip id="t${k}" depart="${depart.toFixed(2)}" from="${attr(from)}" to="${attr(to)}"/>`,
     );
