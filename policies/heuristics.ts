@@ -39,7 +39,6 @@ export const rsu = definePolicy({
   create(_params, { info }) {
     const d = buffers(info.cvCount);
     d.partition.fill(1);
-    if (info.rsuCount === 1) return { decide: () => d };
     return {
       decide(obs: Observation) {
         for (let i = 0; i < obs.cvCount; i++) d.target[i] = nearestRsu(obs, i);
