@@ -47,6 +47,7 @@ export const genetic = definePolicy({
   create(p, { info }) {
     const I = info.cvCount;
     const P = p.population;
+    const { crossover, mutation, elitism, tournament: size } = p;
     // Population and offspring as flat gene arrays with per-individual views.
     const make = () => {
       const phi = new Int32Array(P * I);
@@ -62,24 +63,23 @@ export const genetic = definePolicy({
     const order = new Int32Array(P);
     const best = { partition: new Int32Array(I), target: new Int32Array(I) };
     let rng: Rng | undefined;
+    // Every CV's feasible nodes this slot (obs.nodes(i) reuses its array): flat, with offsets.
+    let nodes = new Int32Array(0);
+    const nodesFrom = new Int32Array(I + 1);
+    const layers = new Int32Array(I);
 
-    const randomGene = (
-      obs: Observation,
-      i: number,
-      g: { phi: Int32Array; node: Int32Array },
-      at: number,
-    ) => {
+    const randomGene = (i: number, g: { phi: Int32Array; node: Int32Array }, at: number) => {
       const r = rng!;
-      g.phi[at] = 1 + r.int(obs.table(i).L + 1);
-      const nodes = obs.nodes(i);
-      g.node[at] = nodes.length > 0 ? nodes[r.int(nodes.length)] : 0;
+      g.phi[at] = 1 + r.int(layers[i] + 1);
+      const n = nodesFrom[i + 1] - nodesFrom[i];
+      g.node[at] = n > 0 ? nodes[nodesFrom[i] + r.int(n)] : 0;
     };
-    const tournament = (): number => {
+    const tournament = (fit: Float64Array): number => {
       const r = rng!;
       let winner = r.int(P);
-      for (let k = 1; k < p.tournament; k++) {
+      for (let k = 1; k < size; k++) {
         const c = r.int(P);
-        if (cur.fit[c] < cur.fit[winner]) winner = c;
+        if (fit[c] < fit[winner]) winner = c;
       }
       return winner;
     };
@@ -91,30 +91,43 @@ export const genetic = definePolicy({
       decide(obs: Observation) {
         if (!rng) throw new Error("genetic: reset() must be called before decide()");
         const r = rng;
+        for (let i = 0; i < I; i++) {
+          layers[i] = obs.table(i).L;
+          nodesFrom[i + 1] = nodesFrom[i] + obs.nodes(i).length;
+        }
+        if (nodes.length < nodesFrom[I]) nodes = new Int32Array(nodesFrom[I]);
+        for (let i = 0; i < I; i++) nodes.set(obs.nodes(i), nodesFrom[i]);
         for (let k = 0; k < P; k++) {
-          for (let i = 0; i < I; i++) randomGene(obs, i, cur, k * I + i);
+          for (let i = 0; i < I; i++) randomGene(i, cur, k * I + i);
           cur.fit[k] = obs.evaluate(cur.views[k]);
         }
         for (let gen = 0; gen < p.generations; gen++) {
           // Elites survive unchanged (fitness kept).
-          for (let k = 0; k < P; k++) order[k] = k;
-          order.sort((a, b) => cur.fit[a] - cur.fit[b] || a - b);
+          fittest(cur.fit, p.elitism, order);
           for (let e = 0; e < p.elitism; e++) {
             next.phi.set(cur.views[order[e]].partition, e * I);
             next.node.set(cur.views[order[e]].target, e * I);
             next.fit[e] = cur.fit[order[e]];
           }
-          for (let k = p.elitism; k < P; k++) {
-            const a = tournament();
-            const b = tournament();
-            const cutAt = r.next() < p.crossover && I > 1 ? 1 + r.int(I - 1) : I;
+          const [phi, node, fit] = [cur.phi, cur.node, cur.fit];
+          const [childPhi, childNode] = [next.phi, next.node];
+          for (let k = elitism; k < P; k++) {
+            const a = tournament(fit);
+            const b = tournament(fit);
+            const cutAt = r.next() < crossover && I > 1 ? 1 + r.int(I - 1) : I;
+            // A child equal to a parent (common once the population converges) keeps its
+            // fitness: the objective is a pure function of the decision within the slot.
+            let sameA = true, sameB = true;
             for (let i = 0; i < I; i++) {
               const from = i < cutAt ? a : b;
-              next.phi[k * I + i] = cur.phi[from * I + i];
-              next.node[k * I + i] = cur.node[from * I + i];
-              if (r.next() < p.mutation) randomGene(obs, i, next, k * I + i);
+              const g = k * I + i;
+              childPhi[g] = phi[from * I + i];
+              childNode[g] = node[from * I + i];
+              if (r.next() < mutation) randomGene(i, next, g);
+              sameA &&= childPhi[g] === phi[a * I + i] && childNode[g] === node[a * I + i];
+              sameB &&= childPhi[g] === phi[b * I + i] && childNode[g] === node[b * I + i];
             }
-            next.fit[k] = obs.evaluate(next.views[k]);
+            next.fit[k] = sameA ? fit[a] : sameB ? fit[b] : obs.evaluate(next.views[k]);
           }
           [cur, next] = [next, cur];
         }
@@ -127,3 +140,30 @@ export const genetic = definePolicy({
     };
   },
 });
+
+/**
+ * The indices of the `count` lowest fitnesses into `order`, ascending by
+ * fitness, ties to the lower index (the order a full sort by (fitness,
+ * index) gives): a selection pass per elite, since elites are few.
+ */
+function fittest(fit: Float64Array, count: number, order: Int32Array) {
+  const P = fit.length;
+  if (count > 8) {
+    for (let k = 0; k < P; k++) order[k] = k;
+    order.sort((a, b) => fit[a] - fit[b] || a - b);
+    return;
+  }
+  for (let e = 0; e < count; e++) {
+    let arg = -1;
+    for (let k = 0; k < P; k++) {
+      if (taken(order, e, k)) continue;
+      if (arg < 0 || fit[k] < fit[arg]) arg = k;
+    }
+    order[e] = arg;
+  }
+}
+
+function taken(order: Int32Array, e: number, k: number): boolean {
+  for (let j = 0; j < e; j++) if (order[j] === k) return true;
+  return false;
+}

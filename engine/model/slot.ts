@@ -14,6 +14,8 @@ import type { DnnTable } from "../dnn/layers.ts";
 import { counterUniform } from "../rng.ts";
 import { allocateByWork, allocateRsu, gamma, type GammaForm } from "./allocation.ts";
 import { withinM } from "../coverage.ts";
+import { ExactMemo } from "./memo.ts";
+import { LinkTable } from "./links.ts";
 import { type LinkBudget, type PathLoss, rateBps, rayleighPower } from "./channel.ts";
 
 /** Waiting-time masking of eqs. (11), (17) (MODEL.md A6). */
@@ -171,6 +173,10 @@ export class SlotModel {
   readonly #queueK: Float64Array;
   readonly #shareK: Float64Array;
   readonly #svArr: Float64Array;
+  /** One RSU's shares by the bits of (capacity, Q_k, |I_k|, A_k): the allocation is pure. */
+  readonly allocations: ExactMemo;
+  /** The slot's link distances and rates, computed once per slot. */
+  readonly #links = new LinkTable();
   /** Scratch of the handover's predicted position (E8). */
   readonly #at = new Float64Array(2);
 
@@ -188,6 +194,7 @@ export class SlotModel {
     this.#shareK = new Float64Array(K);
     this.#shares = new Float64Array(rsus * K);
     this.#svArr = new Float64Array(svs);
+    this.allocations = new ExactMemo(1 + 3 * K, K);
   }
 
   get params(): ModelParams {
@@ -204,15 +211,25 @@ export class SlotModel {
   #allocate(s: SlotState, rsuArr: Float64Array, shares: Float64Array) {
     const K = this.#tables.length;
     const [arr, queues, out] = [this.#arrK, this.#queueK, this.#shareK];
+    const memo = this.allocations;
+    const key = memo.key;
     // E6: one problem (44)-(53) per RSU, independent of the others.
     for (let r = 0; r < this.rsus; r++) {
       const c0 = r * K;
+      key[0] = s.rsuCpuGflops[r];
       for (let k = 0; k < K; k++) {
-        arr[k] = rsuArr[c0 + k];
-        queues[k] = s.rsuQueueGflop[c0 + k];
+        key[1 + k] = s.rsuQueueGflop[c0 + k];
+        key[1 + K + k] = this.#rsuCount[c0 + k];
+        key[1 + 2 * K + k] = rsuArr[c0 + k];
       }
-      this.#allocateAt(s.rsuCpuGflops[r], c0, arr, queues, out);
-      for (let k = 0; k < K; k++) shares[c0 + k] = out[k];
+      let at = memo.find();
+      if (at < 0) {
+        for (let k = 0; k < K; k++) [arr[k], queues[k]] = [rsuArr[c0 + k], s.rsuQueueGflop[c0 + k]];
+        this.#allocateAt(key[0], c0, arr, queues, out);
+        at = memo.store(at, out);
+      }
+      const v = memo.values;
+      for (let k = 0; k < K; k++) shares[c0 + k] = v[at * K + k];
     }
   }
 
@@ -328,9 +345,9 @@ export class SlotModel {
     const svArr = detail ? detail.svArrivalGflop : this.#svArr;
     const shares = detail ? detail.rsuShareGflops : this.#shares;
     const count = this.#rsuCount;
-    rsuArr.fill(0);
-    svArr.fill(0);
-    count.fill(0);
+    // Loops, not fill(): these arrays are a few entries long and this runs per evaluation.
+    for (let c = 0; c < R * K; c++) rsuArr[c] = count[c] = 0;
+    for (let j = 0; j < S; j++) svArr[j] = 0;
     // Arrivals: the sums inside (10) and (16) (E5 per RSU).
     for (let i = 0; i < I; i++) {
       const t = tables[s.cvType[i]];
@@ -345,8 +362,13 @@ export class SlotModel {
     this.#allocate(s, rsuArr, shares);
 
     // Literal (unmasked) waiting charges every CV the other offloaders' wait (A6).
+    const links = this.#links;
+    links.sync(s);
+    const J = R + S;
+    const literal = p.waiting === "literal";
+    const tauS = p.tauS;
     let svWaitAll = 0;
-    if (p.waiting === "literal") {
+    if (literal) {
       for (let j = 0; j < S; j++) svWaitAll += svArr[j] / (2 * s.svCpuGflops[j]);
     }
     let sumDelay = 0;
@@ -355,7 +377,7 @@ export class SlotModel {
     for (let i = 0; i < I; i++) {
       if (!s.cvActive[i]) {
         // An absent CV generates no task; its local queue keeps draining (8).
-        drift -= s.cvQueueGflop[i] * s.cvCpuGflops[i] * p.tauS;
+        drift -= s.cvQueueGflop[i] * s.cvCpuGflops[i] * tauS;
         if (detail) clearRow(detail, i);
         continue;
       }
@@ -367,12 +389,17 @@ export class SlotModel {
       // (7): FIFO behind the local backlog; zero when nothing runs on board.
       const tLocal = phi === 1 ? 0 : (s.cvQueueGflop[i] + local) / s.cvCpuGflops[i];
       // (8)'s bracket: arrival minus service, weighted by Q_i^loc (34).
-      drift += s.cvQueueGflop[i] * (local - s.cvCpuGflops[i] * p.tauS);
+      drift += s.cvQueueGflop[i] * (local - s.cvCpuGflops[i] * tauS);
       let tTx = 0, tProc = 0, tWait = 0, dist = 0, rate = 0, data = 0;
       const edge = phi > t.L ? 0 : t.edgeGflop[phi];
       if (phi <= t.L) {
-        dist = this.distanceM(s, i, node);
-        rate = this.linkRateBps(s, i, node, dist);
+        const at = i * J + node;
+        if (!links.has(at)) {
+          const m = this.distanceM(s, i, node);
+          links.set(at, m, this.linkRateBps(s, i, node, m));
+        }
+        rate = links.rateBps(at);
+        dist = links.distanceM(at);
         data = t.dBytes[phi];
         tTx = (8 * data) / rate; // (4)/(5) with A2, E3
         if (node < R) {
@@ -385,7 +412,7 @@ export class SlotModel {
           tWait = (svArr[node - R] - edge) / (2 * f); // (17), masked (A6)
         }
       }
-      if (p.waiting === "literal") {
+      if (literal) {
         // Unmasked (11) and (17), summed over all nodes as in (19): every CV
         // waits for the other offloaders of its type at every RSU and of every SV.
         const offloaded = phi <= t.L;
@@ -429,10 +456,10 @@ export class SlotModel {
       }
     }
     for (let c = 0; c < R * K; c++) {
-      drift += s.rsuQueueGflop[c] * (rsuArr[c] - shares[c] * p.tauS); // E11
+      drift += s.rsuQueueGflop[c] * (rsuArr[c] - shares[c] * tauS); // E11
     }
     for (let j = 0; j < S; j++) {
-      drift += s.svQueueGflop[j] * (svArr[j] - s.svCpuGflops[j] * p.tauS);
+      drift += s.svQueueGflop[j] * (svArr[j] - s.svCpuGflops[j] * tauS);
     }
     const objective = p.V * sumDelay + drift; // (34), E11
     if (detail) {
