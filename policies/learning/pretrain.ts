@@ -58,7 +58,13 @@ export interface CloneLearner {
   act(input: Float32Array, mask: Float32Array, rows: number, rng: Rng): Float32Array;
   noise(rows: number, rng: Rng): Tensor[];
   agentLogits(net: AgentNet, x: Tensor, noise: Tensor[]): Tensor;
-  gradients(b: Batch, rng: Rng): { loss: number; grads: Tensor[] };
+  /** With `agentFrozen`, the agent's gradient is zeros and its backward pass is skipped. */
+  gradients(
+    b: Batch,
+    rng: Rng,
+    totalBatch?: number,
+    agentFrozen?: boolean,
+  ): { loss: number; grads: Tensor[] };
   step(grads: Tensor[]): void;
 }
 
@@ -254,10 +260,9 @@ export function pretrain(
   const mixerLosses: number[] = [];
   for (let u = 1; u <= o.mixerWarmup && buffer.size > 0; u++) {
     const b = buffer.sample(Math.min(o.replayBatch, buffer.size), rng);
-    const { loss, grads } = learner.gradients(b, rng);
-    const frozen = [tf.zerosLike(grads[0]), grads[1]];
-    learner.step(frozen);
-    tf.dispose([...grads, frozen[0]]);
+    const { loss, grads } = learner.gradients(b, rng, b.size, true);
+    learner.step(grads);
+    tf.dispose(grads);
     mixerLosses.push(loss);
     if (u % 50 === 0 || u === o.mixerWarmup) {
       o.onProgress?.("mixer", u, o.mixerWarmup, mean(mixerLosses.slice(-50)));

@@ -748,7 +748,12 @@ export class QmixLearner {
    * size gives the mean of (60); a half batch of a two-thread update passes
    * the whole batch's size, so the two halves' gradients add up.
    */
-  gradients(b: Batch, rng: Rng, totalBatch = b.size): { loss: number; grads: Tensor[] } {
+  gradients(
+    b: Batch,
+    rng: Rng,
+    totalBatch = b.size,
+    agentFrozen = false,
+  ): { loss: number; grads: Tensor[] } {
     const { agents: I, stateDim: D } = this.shape;
     const batch = b.size;
     const rows = batch * I;
@@ -762,16 +767,24 @@ export class QmixLearner {
     const m = tf.tensor2d(this.masks(b.feasible, b.types, rows), [rows, A]);
     const a = tf.tensor2d(chosen, [rows, A]);
     const s = tf.tensor2d(b.state, [batch, I * D]);
-    const sets = [this.agent.params, this.mixer.params];
+    // A frozen agent (the mixer's warm-up) gets zeros without its backward pass: its logits
+    // are computed once, off the tape, by the same forward arithmetic.
+    const frozenLogits = agentFrozen
+      ? tf.tidy(() =>
+        withViews([this.agent.params], () => this.agentLogits(this.agent, x, noiseOnline))
+      )
+      : undefined;
+    const sets = agentFrozen ? [this.mixer.params] : [this.agent.params, this.mixer.params];
     // Differentiate against slices of the flat parameter vectors (a slice's
     // own gradient would scatter into a full-size zero vector per weight).
     const views = sets.map((p) => p.views());
     const counts = views.map((v) => v.length);
     const { value, grads } = tf.valueAndGrads((...ws: Tensor[]) => {
-      sets[0].bind(ws.slice(0, counts[0]));
-      sets[1].bind(ws.slice(counts[0]));
+      let at = 0;
+      sets.forEach((p, k) => p.bind(ws.slice(at, at += counts[k])));
       try {
-        const q = this.#agentValues(this.agentLogits(this.agent, x, noiseOnline), m, a);
+        const logits = frozenLogits ?? this.agentLogits(this.agent, x, noiseOnline);
+        const q = this.#agentValues(logits, m, a);
         const tot = tf.reshape(this.mixer.mix(q, s), [batch]);
         return tf.div(tf.sum(tf.mul(tf.square(tf.sub(y, tot)), 0.5)), totalBatch);
       } finally {
@@ -779,11 +792,25 @@ export class QmixLearner {
       }
     })(views.flat());
     const loss = value.dataSync()[0];
-    const flatGrads = tf.tidy(() => [
-      tf.concat(grads.slice(0, counts[0]).map((g) => tf.reshape(g, [-1]))),
-      tf.concat(grads.slice(counts[0]).map((g) => tf.reshape(g, [-1]))),
+    const flatGrads = tf.tidy(() => {
+      let at = 0;
+      const flat = counts.map((n) =>
+        tf.concat(grads.slice(at, at += n).map((g) => tf.reshape(g, [-1])))
+      );
+      return agentFrozen ? [tf.zeros([this.agent.params.size]), ...flat] : flat;
+    });
+    tf.dispose([
+      value,
+      y,
+      x,
+      m,
+      a,
+      s,
+      views,
+      grads,
+      noiseOnline,
+      ...(frozenLogits ? [frozenLogits] : []),
     ]);
-    tf.dispose([value, y, x, m, a, s, views, grads, noiseOnline]);
     return { loss, grads: flatGrads };
   }
 

@@ -211,6 +211,29 @@ Deno.test("two-thread update: equals the same two half-batch gradients combined 
   }
 });
 
+for (const kind of ["diffusion", "mlp"] as const) {
+  Deno.test(`frozen-agent gradients (${kind}): the full pass's loss and mixer bits, zero agent, no leak`, () => {
+    const buf = buffer(32);
+    const learner = smallLearner(kind);
+    try {
+      const b = buf.sample(9, Rng.stream(3, "b"));
+      const full = learner.gradients(b, Rng.stream(3, "g"));
+      const before = tf.memory().numTensors;
+      const frozen = learner.gradients(b, Rng.stream(3, "g"), b.size, true);
+      assert.equal(frozen.loss, full.loss);
+      assert.deepEqual(frozen.grads[1].dataSync(), full.grads[1].dataSync());
+      assert.deepEqual(frozen.grads[0].shape, full.grads[0].shape);
+      assert.ok(frozen.grads[0].dataSync().every((g) => g === 0));
+      assert.ok(full.grads[0].dataSync().some((g) => g !== 0), "the full pass trains the agent");
+      tf.dispose(frozen.grads);
+      assert.equal(tf.memory().numTensors, before, "tensors left behind");
+      tf.dispose(full.grads);
+    } finally {
+      learner.dispose();
+    }
+  });
+}
+
 Deno.test("backend: wasm unless VECSCENE_TF_BACKEND=cpu, with a Slice that matches plain indexing", async () => {
   const name = await initBackend();
   assert.equal(name, Deno.env.get("VECSCENE_TF_BACKEND") === "cpu" ? "cpu" : "wasm");
