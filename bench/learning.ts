@@ -21,7 +21,7 @@ const NODES = 6;
 const STATE = 2 * NODES + 1;
 /** AlexNet (L = 11), ResNet18 (L = 12), VGG16 (L = 21): (L + 1) J actions. */
 const ACTIONS = [12 * NODES, 13 * NODES, 22 * NODES];
-const BATCH = 64;
+export const BATCH = 64;
 
 /** A learner at the paper's sizes with the paper's regime (batch aside), or another preset. */
 export function paperLearner(
@@ -32,6 +32,7 @@ export function paperLearner(
   return new QmixLearner({ ...mad2rlDefaults, ...qmixPresets[preset] }, shape, 7);
 }
 
+/** A replay buffer of `size` random transitions of the paper's shapes. */
 export function filledBuffer(rng: Rng, size: number): ReplayBuffer {
   const buf = new ReplayBuffer(size, { agents: AGENTS, nodes: NODES, stateDim: STATE });
   const types = Int32Array.from({ length: AGENTS }, (_, i) => i % 3);
@@ -56,7 +57,8 @@ export function filledBuffer(rng: Rng, size: number): ReplayBuffer {
   return buf;
 }
 
-function timeMs(fn: () => void, warmup: number, runs: number): number {
+/** Median milliseconds of `runs` calls of `fn` after `warmup` calls. */
+export function timeMs(fn: () => void, warmup: number, runs: number): number {
   for (let k = 0; k < warmup; k++) fn();
   const times: number[] = [];
   for (let k = 0; k < runs; k++) {
@@ -100,7 +102,8 @@ export async function benchLearning(only?: "pqmix"): Promise<Record<string, numb
   return out;
 }
 
-function decideMs(learner: QmixLearner, buf: ReplayBuffer, rng: Rng): number {
+/** Median milliseconds of one slot's decisions of 7 agents: `act` and the masked argmax (56). */
+export function decideMs(learner: QmixLearner, buf: ReplayBuffer, rng: Rng): number {
   const t = buf.get(0);
   const input = learner.inputs(t.state, t.types, AGENTS);
   const mask = learner.masks(t.feasible, t.types, AGENTS);

@@ -2,6 +2,10 @@
  * `deno task bench [--json] [--only PREFIX]`: measure and print the named
  * performance figures (docs/RESULTS.md keeps the measured values).
  *
+ * `--only torch.` sets the learners' updates and decisions beside the same
+ * computations in PyTorch, each figure with its anchor and their ratio
+ * (`torch.ts`); without PyTorch it says why on stderr and gives no figures.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -16,6 +20,7 @@ import { benchIntegrity } from "./integrity.ts";
 import { benchPython } from "./python.ts";
 import { benchDecide } from "./decide.ts";
 import { benchRsus } from "./rsus.ts";
+import { benchTorch } from "./torch.ts";
 
 type Suite = [prefix: string, run: () => Promise<Record<string, number>>];
 
@@ -36,6 +41,7 @@ const SUITES: Suite[] = [
   ["python.", benchPython],
   ["decide.", benchDecide],
   ["learn.", benchLearn],
+  ["torch.", benchTorch],
 ];
 
 /** Runs the suites whose figures match `only` and prints them. */

@@ -591,6 +591,24 @@ def test(args: Args, learner: Qmix, which: str) -> dict:
 # The update bench: the sizes and filled buffer of bench/learning.ts
 
 
+def bench_buffer(spec: dict, size: int, rng: np.random.Generator) -> ReplayBuffer:
+    """``size`` random transitions of ``spec``'s shapes (bench/learning.ts ``filledBuffer``)."""
+    I, J, D, n = spec["agents"], spec["nodes"], spec["stateDim"], spec["actions"]
+    buf = ReplayBuffer(size, I, D, n)
+    types = np.arange(I) % 3
+    counts = [(L + 1) * J for L in spec["layers"]]
+    for k in range(size):
+        state = rng.random((I, D), dtype=np.float32)
+        feasible = rng.random((I, J)) < 0.5
+        feasible[:, 0] = True  # the RSU
+        mask = np.zeros((I, n), bool)
+        for i in range(I):
+            mask[i, :counts[types[i]]] = np.tile(feasible[i], counts[types[i]] // J)  # A10
+        actions = J * rng.integers(0, [c // J for c in np.take(counts, types)])
+        buf.add([state], [mask], [types], [actions], [-rng.random()], [state + 0.01], [mask], [k % 30 == 29])
+    return buf
+
+
 def bench_update(args: Args, runs: int) -> dict:
     """Median ms of one update at batch 64 on a buffer of 512 random transitions of the
     paper's sizes (7 agents, J = 6, AlexNet/ResNet18/VGG16 actions), after 3 warm-ups."""
@@ -602,19 +620,7 @@ def bench_update(args: Args, runs: int) -> dict:
             "roadFromM": -1000, "roadToM": 1000}
     learner = Qmix(args, spec)
     rng = np.random.default_rng(1)
-    n, D, size = spec["actions"], spec["stateDim"], 512
-    buf = ReplayBuffer(size, I, D, n)
-    types = np.arange(I) % 3
-    counts = [(L + 1) * J for L in layers]
-    for k in range(size):
-        state = rng.random((I, D), dtype=np.float32)
-        feasible = rng.random((I, J)) < 0.5
-        feasible[:, 0] = True  # the RSU
-        mask = np.zeros((I, n), bool)
-        for i in range(I):
-            mask[i, :counts[types[i]]] = np.tile(feasible[i], counts[types[i]] // J)  # A10
-        actions = J * rng.integers(0, [c // J for c in np.take(counts, types)])
-        buf.add([state], [mask], [types], [actions], [-rng.random()], [state + 0.01], [mask], [k % 30 == 29])
+    buf = bench_buffer(spec, 512, rng)
     for _ in range(3):
         learner.update(buf, 64, rng)
     times = []
