@@ -123,8 +123,9 @@ export function decideMs(learner: QmixLearner, buf: ReplayBuffer, rng: Rng): num
 
 /**
  * GFLOP/s of one 224 x 256 x 256 product (a hidden layer of half a batch of
- * 64 x 7 agents): the SIMD kernel of `gemm.ts`, and tfjs's wasm `matMul`
- * (XNNPACK) with a fresh right-hand operand each call, as in training.
+ * 64 x 7 agents): the SIMD kernel of `gemm.ts`, tfjs's wasm `matMul`
+ * (XNNPACK) with a fresh right-hand operand each call, as in training, and
+ * the system's OpenBLAS through FFI (a native path's ceiling).
  */
 export async function benchGemm(): Promise<Record<string, number>> {
   await initBackend();
@@ -160,7 +161,65 @@ export async function benchGemm(): Promise<Record<string, number>> {
     out["gemm.xnnpack_gflops"] = flop / ms / 1e6;
     tf.dispose([a, ...bs]);
   }
+  out["gemm.openblas_ffi_gflops"] = openblasGflops(m, k, n);
   return out;
+}
+
+const OPENBLAS = "/usr/lib/x86_64-linux-gnu/libopenblas.so.0";
+
+/**
+ * GFLOP/s of the same product by the system's OpenBLAS (`cblas_sgemm`, one
+ * thread) called through Deno's FFI on a WebAssembly memory, as the learners
+ * would call a native product: what a native path would gain over the
+ * four-wide SIMD of `gemm.ts`. NaN, saying why on stderr, without the
+ * library (`apt install libopenblas0-pthread`) or the FFI permission.
+ */
+function openblasGflops(m: number, k: number, n: number): number {
+  let lib;
+  try {
+    lib = Deno.dlopen(OPENBLAS, {
+      cblas_sgemm: {
+        parameters: [
+          "i32",
+          "i32",
+          "i32",
+          "i32",
+          "i32",
+          "i32",
+          "f32",
+          "pointer",
+          "i32",
+          "pointer",
+          "i32",
+          "f32",
+          "pointer",
+          "i32",
+        ],
+        result: "void",
+      },
+      openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+    });
+  } catch (e) {
+    console.error(`bench gemm.openblas_ffi_gflops: ${(e as Error).message}: NaN`);
+    return NaN;
+  }
+  try {
+    lib.symbols.openblas_set_num_threads(1);
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const h = new Float32Array(memory.buffer);
+    for (let i = 0; i < h.length; i++) h[i] = Math.sin(i);
+    const at = (floats: number) => Deno.UnsafePointer.offset(Deno.UnsafePointer.of(h)!, 4 * floats);
+    const [a, b, c] = [at(16), at(16 + m * k), at(16 + m * k + k * n)];
+    // Row-major (101), no transposes (111): C = A B.
+    const ms = timeMs(
+      () => lib.symbols.cblas_sgemm(101, 111, 111, m, n, k, 1, a, k, b, n, 0, c, n),
+      20,
+      200,
+    );
+    return (2 * m * k * n) / ms / 1e6;
+  } finally {
+    lib.close();
+  }
 }
 
 /**

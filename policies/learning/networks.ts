@@ -16,6 +16,7 @@
 import type { Rng } from "../../engine/rng.ts";
 import { tf } from "./tensor/backend.ts";
 import { dense } from "./tensor/dense.ts";
+import { HeapRun } from "./kernels/heap_run.ts";
 import { ParamSet } from "./tensor/params.ts";
 import { type DiffusionSchedule, stepEmbedding, vpSchedule } from "./schedule.ts";
 
@@ -60,8 +61,21 @@ export interface AgentNet {
    * denoising loss of pre-training trains. Absent for the MLP.
    */
   predictNoise?(input: Tensor, xm: Tensor, steps: Int32Array): Tensor;
+  /**
+   * `logits` for a few rows (one slot's decisions) without tensors, on the
+   * wasm heap (`kernels/heap_run.ts`): the same bits; `undefined` where the
+   * dense kernels do not run (the CPU backend). `noise` as in `logits`.
+   */
+  inferLogits(input: Float32Array, rows: number, noise: Float32Array[]): Float32Array | undefined;
   /** Frees the network's variables and constants. */
   dispose(): void;
+}
+
+/** Byte offsets on the heap of `params`' weights, by name. */
+function weights(run: HeapRun, params: ParamSet): (name: string) => number {
+  const base = run.pointer(params.flat);
+  const offsets = new Map(params.layout().map((e) => [e.name, e.offset]));
+  return (name) => base + 4 * offsets.get(name)!;
 }
 
 function addMlpParams(p: ParamSet, sizes: number[], rng: Rng, first = 0): void {
@@ -88,6 +102,23 @@ export function createMlpAgent(dims: AgentDims, rng: Rng, scope: string): AgentN
         h = dense(h, params.get(`w${l}`), params.get(`b${l}`), l < layers);
       }
       return h;
+    },
+    inferLogits(input: Float32Array, rows: number): Float32Array | undefined {
+      const run = HeapRun.begin();
+      if (!run) return undefined;
+      try {
+        const at = weights(run, params);
+        let h = run.put(input);
+        for (let l = 1; l <= layers; l++) {
+          const out = run.alloc(rows * sizes[l]);
+          const [k, cols, relu] = [sizes[l - 1], sizes[l], l < layers];
+          run.dense({ x: h, rows, k, w: at(`w${l}`), cols, bias: at(`b${l}`), relu, out });
+          h = out;
+        }
+        return run.view(h, rows * dims.maxActions).slice();
+      } finally {
+        run.end();
+      }
     },
     dispose: () => params.dispose(),
   };
@@ -122,6 +153,16 @@ export function createDiffusionAgent(
   const emb = new Float32Array(M * opts.embedDim);
   for (let m = 1; m <= M; m++) emb.set(stepEmbedding(m, opts.embedDim), (m - 1) * opts.embedDim);
   const embTable = tf.tensor2d(emb, [M, opts.embedDim]);
+  /** emb(m) w1e for every step, as `logits` computes it, kept while the weights do not change. */
+  let steps: { dataId: object; values: Float32Array } | undefined;
+  const stepProducts = (): Float32Array => {
+    const dataId = params.flat.dataId;
+    if (steps?.dataId !== dataId) {
+      const values = tf.tidy(() => tf.matMul(embTable, params.get("w1e")).dataSync());
+      steps = { dataId, values: values as Float32Array };
+    }
+    return steps.values;
+  };
   /** eps(x^m, m, s) (41) given x^m and the first layer's state-and-step bias. */
   const noiseNet = (x: Tensor, bias: Tensor): Tensor => {
     let h = dense(x, params.get("w1x"), bias, true);
@@ -161,6 +202,57 @@ export function createDiffusionAgent(
         }
       }
       return x;
+    },
+    inferLogits(input: Float32Array, rows: number, noise: Float32Array[]) {
+      const run = HeapRun.begin();
+      if (!run) return undefined;
+      try {
+        const at = weights(run, params);
+        const [W, E] = [dims.inputDim, H[0]];
+        // The chain of `logits` step by step: the same products, float32 between them.
+        const statePart = run.alloc(rows * E);
+        const [w, bias1, input0] = [at("w1s"), at("b1"), run.put(input)];
+        run.dense({ x: input0, rows, k: W, w, cols: E, bias: bias1, relu: false, out: statePart });
+        const stepPart = stepProducts();
+        const bias = run.alloc(rows * E);
+        const hidden = sizes.slice(1).map((n) => run.alloc(rows * n));
+        const x = run.put(noise[0]); // x^M ~ N(0, I), eq. (42)
+        const f = Math.fround;
+        for (let m = M; m >= 1; m--) {
+          const [s, b, e] = [run.view(statePart, rows * E), run.view(bias, rows * E), m - 1];
+          for (let r = 0; r < rows; r++) {
+            for (let j = 0; j < E; j++) b[r * E + j] = f(s[r * E + j] + stepPart[e * E + j]);
+          }
+          const w1x = at("w1x");
+          run.dense({
+            x,
+            rows,
+            k: A,
+            w: w1x,
+            cols: E,
+            bias,
+            rowBias: true,
+            relu: true,
+            out: hidden[0],
+          });
+          for (let l = 2; l <= layers; l++) {
+            const [from, k, cols, relu] = [hidden[l - 2], sizes[l - 1], sizes[l], l < layers];
+            const [w, b] = [at(`w${l}`), at(`b${l}`)];
+            run.dense({ x: from, rows, k, w, cols, bias: b, relu, out: hidden[l - 1] });
+          }
+          const [xv, h] = [run.view(x, rows * A), run.view(hidden[layers - 1], rows * A)];
+          const [ns, ms] = [f(schedule.noiseScale[e]), f(schedule.meanScale[e])];
+          // MODEL.md eqs. (41)-(42), as `logits` computes them
+          for (let i = 0; i < rows * A; i++) xv[i] = f(f(xv[i] - f(h[i] * ns)) * ms);
+          if (m > 1) {
+            const [z, sd] = [noise[M - m + 1], f(Math.sqrt(schedule.posteriorVariance[e]))];
+            for (let i = 0; i < rows * A; i++) xv[i] = f(xv[i] + f(z[i] * sd));
+          }
+        }
+        return run.view(x, rows * A).slice();
+      } finally {
+        run.end();
+      }
     },
     dispose(): void {
       params.dispose();

@@ -592,6 +592,13 @@ export class QmixPolicy implements PolicyInstance {
   }
 }
 
+/** `maskedLogits` on plain arrays, in the same float32 steps: logits + (mask - 1) 1e9. */
+function maskedValues(logits: Float32Array, mask: Float32Array): Float32Array {
+  const f = Math.fround;
+  for (let i = 0; i < logits.length; i++) logits[i] = f(logits[i] + f(f(mask[i] - 1) * 1e9));
+  return logits;
+}
+
 /** A uniformly random action among agent `i`'s feasible ones. */
 function randomFeasible(masks: Float32Array, i: number, A: number, rng: Rng): number {
   let count = 0;
@@ -683,16 +690,18 @@ export class QmixLearner {
    * deterministic chain ("zero"), or `qDraws` draws per row ("mean").
    */
   noise(rows: number, rng: Rng): Tensor[] {
-    const out: Tensor[] = [];
-    const A = this.maxActions;
+    const n = this.opts.qNoise === "mean" ? rows * this.opts.qDraws : rows;
+    return this.noiseValues(rows, rng).map((v) => tf.tensor2d(v, [n, this.maxActions]));
+  }
+
+  /** The values of {@linkcode noise}'s tensors, drawn the same way. */
+  noiseValues(rows: number, rng: Rng): Float32Array[] {
+    const out: Float32Array[] = [];
     const mode = this.opts.qNoise;
     const n = mode === "mean" ? rows * this.opts.qDraws : rows;
     for (let k = 0; k < this.agent.noiseSteps; k++) {
-      out.push(
-        mode === "zero"
-          ? tf.zeros([n, A])
-          : tf.tensor2d(fillNormal(rng, new Float32Array(n * A)), [n, A]),
-      );
+      const v = new Float32Array(n * this.maxActions);
+      out.push(mode === "zero" ? v : fillNormal(rng, v));
     }
     return out;
   }
@@ -712,6 +721,28 @@ export class QmixLearner {
 
   /** Masked agent logits (online network) as a plain array [rows * maxActions]. */
   act(input: Float32Array, mask: Float32Array, rows: number, rng: Rng): Float32Array {
+    // A few rows: the same arithmetic without tensors (networks.ts `inferLogits`), except for
+    // the mean over draws, which stays a tensor reduction.
+    if (this.agent.noiseSteps === 0 || this.opts.qNoise !== "mean") {
+      const noise = this.noiseValues(rows, rng);
+      const logits = this.agent.inferLogits(input, rows, noise);
+      if (logits) return maskedValues(logits, mask);
+      return this.#actTensors(
+        input,
+        mask,
+        rows,
+        noise.map((v) => tf.tensor2d(v, [rows, this.maxActions])),
+      );
+    }
+    return this.#actTensors(input, mask, rows, this.noise(rows, rng));
+  }
+
+  #actTensors(
+    input: Float32Array,
+    mask: Float32Array,
+    rows: number,
+    noise: Tensor[],
+  ): Float32Array {
     return tf.tidy(() => {
       const x = tf.tensor2d(input, [rows, this.inputDim]);
       const m = tf.tensor2d(mask, [rows, this.maxActions]);
@@ -719,9 +750,10 @@ export class QmixLearner {
       p.bind(p.cachedViews());
       let logits: Tensor;
       try {
-        logits = this.agentLogits(this.agent, x, this.noise(rows, rng));
+        logits = this.agentLogits(this.agent, x, noise);
       } finally {
         p.unbind();
+        tf.dispose(noise);
       }
       return maskedLogits(logits, m).dataSync() as Float32Array;
     });

@@ -160,3 +160,8 @@ export function registerDenseKernels(opts: { fused?: boolean } = {}): boolean {
 export function hasDenseKernels(): boolean {
   return gemm !== undefined && tf.getBackend() === "wasm";
 }
+
+/** The products the dense kernels run on, when they serve the current backend. */
+export function denseGemm(): Gemm | undefined {
+  return hasDenseKernels() ? gemm : undefined;
+}
