@@ -5,9 +5,11 @@
  *
  * - `VecsceneDense` {x [n, in], w [in, out], b [out] | [n, out]} ->
  *   y = x w + b, ReLU when `attrs.relu`;
- * - `VecsceneDenseGrad` {dy, x, w, y} -> [dx, dw, db], with g = dy (linear)
- *   or dy * (y > 0) (ReLU): dx = g w^T, dw = x^T g, db = column sums of g
- *   (or g itself for a per-row bias).
+ * - `VecsceneDenseGrad` {dy, x, w, y} -> dx, dw or db (`attrs.part`), with
+ *   g = dy (linear) or dy * (y > 0) (ReLU): dx = g w^T, dw = x^T g, db =
+ *   column sums of g (or g itself for a per-row bias). One part per call, so
+ *   that a gradient nobody needs (the input's, when the input is data) is
+ *   never computed.
  *
  * One kernel per pass replaces tfjs's fused matMul, its operator packing,
  * the explicit transposes, the ReLU mask and the bias reduction (eight
@@ -61,59 +63,70 @@ function forward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?
   return y;
 }
 
+/** Which gradient `VecsceneDenseGrad` computes: tfjs asks only for those on a path to the weights. */
+export type DenseGradPart = "x" | "w" | "b";
+
 function backward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }) {
   const backend = args.backend as WasmBackend;
   const { dy, x, w, y } = args.inputs as Record<string, tf.TensorInfo>;
-  const { relu, rowBias } = args.attrs as { relu: boolean; rowBias: boolean };
+  const { relu, rowBias, part } = args.attrs as {
+    relu: boolean;
+    rowBias: boolean;
+    part: DenseGradPart;
+  };
   const [n, k] = shape2(x, "x");
   const m = shape2(w, "w")[1];
   const heap = backend.wasm;
   const g = gemm!;
-  const dx = backend.makeOutput([n, k], "float32");
-  const dw = backend.makeOutput([k, m], "float32");
-  const db = backend.makeOutput(rowBias ? [n, m] : [m], "float32");
-  const wT = heap._malloc(4 * k * m);
-  const xT = heap._malloc(4 * n * k);
-  const masked = relu && !rowBias ? heap._malloc(4 * n * m) : 0;
+  const out = backend.makeOutput(
+    part === "x" ? [n, k] : part === "w" ? [k, m] : rowBias ? [n, m] : [m],
+    "float32",
+  );
+  // g = dy, or dy * (y > 0) after a ReLU; a per-row bias's gradient is g itself.
+  const rowGrad = part === "b" && rowBias;
+  const masked = relu && !rowGrad ? heap._malloc(4 * n * m) : 0;
+  const scratch = part === "b" ? 0 : heap._malloc(4 * (part === "x" ? k * m : n * k));
   try {
     let grad = heapOffset(backend, dy);
     if (relu) {
-      const to = rowBias ? heapOffset(backend, db) : masked;
+      const to = rowGrad ? heapOffset(backend, out) : masked;
       g.reluMask(grad, heapOffset(backend, y), to, n * m);
       grad = to;
-    } else if (rowBias) {
+    } else if (rowGrad) {
       const h = new Uint8Array(g.memory.buffer);
-      h.copyWithin(heapOffset(backend, db), grad, grad + 4 * n * m);
+      h.copyWithin(heapOffset(backend, out), grad, grad + 4 * n * m);
     }
-    // dx = g w^T
-    g.transpose(heapOffset(backend, w), k, m, wT);
-    g.matmul({
-      m: n,
-      n: k,
-      k: m,
-      a: grad,
-      aRow: 4 * m,
-      aCol: 4,
-      b: wT,
-      ldb: 4 * k,
-      c: heapOffset(backend, dx),
-      ldc: 4 * k,
-    });
-    // dw = x^T g (x transposed first: the product then reads A by rows)
-    g.transpose(heapOffset(backend, x), n, k, xT);
-    g.matmul({
-      m: k,
-      n: m,
-      k: n,
-      a: xT,
-      aRow: 4 * n,
-      aCol: 4,
-      b: grad,
-      ldb: 4 * m,
-      c: heapOffset(backend, dw),
-      ldc: 4 * m,
-    });
-    if (!rowBias) {
+    if (part === "x") {
+      // dx = g w^T
+      g.transpose(heapOffset(backend, w), k, m, scratch);
+      g.matmul({
+        m: n,
+        n: k,
+        k: m,
+        a: grad,
+        aRow: 4 * m,
+        aCol: 4,
+        b: scratch,
+        ldb: 4 * k,
+        c: heapOffset(backend, out),
+        ldc: 4 * k,
+      });
+    } else if (part === "w") {
+      // dw = x^T g (x transposed first: the product then reads A by rows)
+      g.transpose(heapOffset(backend, x), n, k, scratch);
+      g.matmul({
+        m: k,
+        n: m,
+        k: n,
+        a: scratch,
+        aRow: 4 * n,
+        aCol: 4,
+        b: grad,
+        ldb: 4 * m,
+        c: heapOffset(backend, out),
+        ldc: 4 * m,
+      });
+    } else if (!rowBias) {
       // db = 1^T g
       g.matmul({
         m: 1,
@@ -124,16 +137,15 @@ function backward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs
         aCol: 0,
         b: grad,
         ldb: 4 * m,
-        c: heapOffset(backend, db),
+        c: heapOffset(backend, out),
         ldc: 4 * m,
       });
     }
   } finally {
-    heap._free(wT);
-    heap._free(xT);
     if (masked) heap._free(masked);
+    if (scratch) heap._free(scratch);
   }
-  return [dx, dw, db];
+  return out;
 }
 
 /**

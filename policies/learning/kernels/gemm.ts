@@ -255,12 +255,17 @@ export class Gemm {
     const bias = p.bias ?? 0;
     const biasRow = p.biasRow ?? 0;
     const relu = p.relu ? 1 : 0;
+    // Row tiles as even as MR_MAX allows (7 rows: 4 + 3, not 6 + 1): a thin tile streams the
+    // whole B panel for little work. Each C entry sums in the same order in any tile.
+    const tiles = Math.ceil(p.m / MR_MAX);
+    const base = Math.floor(p.m / tiles);
+    const wider = p.m - base * tiles; // the first `wider` tiles take one row more
     let j = 0;
     for (let nv = NV_MAX; nv >= 1; nv--) {
       const width = 4 * nv;
       for (; j + width <= p.n; j += width) {
-        for (let i = 0; i < p.m; i += MR_MAX) {
-          const mr = Math.min(MR_MAX, p.m - i);
+        for (let t = 0, i = 0; t < tiles; t++) {
+          const mr = base + (t < wider ? 1 : 0);
           this.#kernels[mr][nv](
             p.a + i * p.aRow,
             p.aRow,
@@ -274,6 +279,7 @@ export class Gemm {
             biasRow,
             relu,
           );
+          i += mr;
         }
       }
     }

@@ -13,7 +13,7 @@
  * @module
  */
 import { tf } from "./backend.ts";
-import { DENSE, DENSE_GRAD, hasDenseKernels } from "../kernels/dense.ts";
+import { DENSE, DENSE_GRAD, type DenseGradPart, hasDenseKernels } from "../kernels/dense.ts";
 
 type Tensor = tf.Tensor;
 
@@ -72,35 +72,36 @@ const denseLinear = tf.customGrad((x, w, b, save) => {
   };
 });
 
-/** The dense layer on the SIMD kernels of `../kernels/dense.ts` (wasm backend). */
-function fastDense(relu: boolean) {
-  return tf.customGrad((x, w, b, save) => {
-    const [xt, wt, bt] = [x, w, b] as Tensor[];
-    const y = tf.engine().runKernel(DENSE, { x: xt, w: wt, b: bt }, { relu }) as Tensor;
-    (save as tf.GradSaveFunc)([xt, wt, y]);
-    const rowBias = bt.rank === 2;
-    return {
-      value: y,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [xs, ws, ys] = saved;
-        return tf.engine().runKernel(
-          DENSE_GRAD,
-          { dy, x: xs, w: ws, y: ys },
-          { relu, rowBias },
-        ) as Tensor[];
-      },
-    };
-  });
-}
-
-const fastRelu = fastDense(true);
-const fastLinear = fastDense(false);
+/**
+ * The dense kernel's gradient (wasm backend): one function per input, each
+ * one kernel call, so tfjs computes only the gradients on a path to what is
+ * differentiated (not the input's when the input is data, e.g. a state or
+ * the chain's first noise).
+ */
+tf.registerGradient({
+  kernelName: DENSE,
+  inputsToSave: ["x", "w"],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w, y] = saved;
+    const { relu, rowBias } = attrs as unknown as { relu: boolean; rowBias: boolean };
+    const part = (which: DenseGradPart) => () =>
+      tf.engine().runKernel(DENSE_GRAD, { dy: dy as Tensor, x, w, y }, {
+        relu,
+        rowBias,
+        part: which,
+      }) as Tensor;
+    return { x: part("x"), w: part("w"), b: part("b") };
+  },
+});
 
 /**
  * `x W + b`, then ReLU when `relu` is set. `b` is a vector, or a matrix with
  * one row per row of `x` (a per-sample bias).
  */
 export function dense(x: Tensor, w: Tensor, b: Tensor, relu: boolean): Tensor {
-  if (hasDenseKernels()) return (relu ? fastRelu : fastLinear)(x, w, b) as Tensor;
+  if (hasDenseKernels()) {
+    return tf.engine().runKernel(DENSE, { x, w, b }, { relu, rowBias: b.rank === 2 }) as Tensor;
+  }
   return (relu ? denseRelu : denseLinear)(x, w, b) as Tensor;
 }
