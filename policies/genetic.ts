@@ -31,7 +31,7 @@ export const genetic = definePolicy({
     /**
      * The per-slot reference: a GA run to convergence (100 x 200 scores as
      * well as 200 x 600 on the highway), the ceiling of per-slot
-     * optimisation under this model; about 20 times the paper GA's time per
+     * optimisation under this model; about 15 times the paper GA's time per
      * slot (`deno task bench --only genetic.`, docs/RESULTS.md).
      */
     converged: { population: 100, generations: 200 },
