@@ -103,8 +103,8 @@ export const genetic = definePolicy({
         }
         for (let gen = 0; gen < p.generations; gen++) {
           // Elites survive unchanged (fitness kept).
-          fittest(cur.fit, p.elitism, order);
-          for (let e = 0; e < p.elitism; e++) {
+          fittest(cur.fit, elitism, order);
+          for (let e = 0; e < elitism; e++) {
             next.phi.set(cur.views[order[e]].partition, e * I);
             next.node.set(cur.views[order[e]].target, e * I);
             next.fit[e] = cur.fit[order[e]];

@@ -49,9 +49,6 @@ export function allocationCost(
 }
 
 const ITERATIONS = 100;
-/** Scratch of the bisection: Gamma_k and gap_k of the types with Gamma_k > 0. */
-let activeGamma = new Float64Array(8);
-let activeGap = new Float64Array(8);
 
 /**
  * Optimal shares f_k (GFLOP/s) written into `out`, MODEL.md eqs. (51)-(53).
@@ -112,39 +109,28 @@ export function allocateRsu(
   // its digits (or all: eta_lo + span rounds to eta_lo when V is small against f^rsu,max^2 tau),
   // bisect on x = eta - eta_lo, with the gaps eta_lo - Q_k tau >= 0 taken first.
   const base = span > 1e-8 * etaLo ? 0 : etaLo;
-  // The types with Gamma_k > 0, in order, with their gaps base - Q_k tau: term_k(x) =
-  // sqrt(Gamma_k / (gap_k + x)).
-  if (activeGamma.length < K) [activeGamma, activeGap] = [new Float64Array(K), new Float64Array(K)];
-  let n = 0;
-  for (let k = 0; k < K; k++) {
-    if (gammas[k] > 0) {
-      activeGamma[n] = gammas[k];
-      activeGap[n++] = base - queues[k] * tauS;
-    }
-  }
+  const term = (k: number, x: number) => Math.sqrt(gammas[k] / ((base - queues[k] * tauS) + x));
+  const demandAt = (x: number): number => {
+    let s = 0;
+    for (let k = 0; k < K; k++) if (gammas[k] > 0) s += term(k, x);
+    return s;
+  };
   let lo = etaLo - base;
   let hi = lo + span;
   for (let it = 0; it < ITERATIONS && hi - lo > 1e-15 * hi; it++) {
     const mid = 0.5 * (lo + hi);
-    if (demandAt(n, mid) > capacity) lo = mid;
+    if (demandAt(mid) > capacity) lo = mid;
     else hi = mid;
   }
   let used = 0;
-  for (let k = 0, a = 0; k < K; k++) {
-    out[k] = gammas[k] > 0 ? Math.sqrt(activeGamma[a] / (activeGap[a++] + hi)) : 0;
+  for (let k = 0; k < K; k++) {
+    out[k] = gammas[k] > 0 ? term(k, hi) : 0;
     used += out[k];
   }
   // Complementary slackness (52): the whole capacity is used; remove rounding drift.
   const scale = capacity / used;
   for (let k = 0; k < K; k++) out[k] *= scale;
   return out;
-}
-
-/** The computed sum of (51) over the active types at x: sum_a sqrt(Gamma_a / (gap_a + x)). */
-function demandAt(n: number, x: number): number {
-  let demand = 0;
-  for (let a = 0; a < n; a++) demand += Math.sqrt(activeGamma[a] / (activeGap[a] + x));
-  return demand;
 }
 
 /**

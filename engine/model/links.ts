@@ -73,11 +73,6 @@ export class LinkTable {
   distanceM(at: number): number {
     return this.#distanceM[at];
   }
-
-  /** J, the nodes per CV: link (i, node) is entry i J + node. */
-  get nodes(): number {
-    return this.#J;
-  }
 }
 
 /** Whether `seen` holds `from` at `at`. */

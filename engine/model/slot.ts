@@ -345,9 +345,9 @@ export class SlotModel {
     const svArr = detail ? detail.svArrivalGflop : this.#svArr;
     const shares = detail ? detail.rsuShareGflops : this.#shares;
     const count = this.#rsuCount;
-    // Loops, not fill(): these arrays are a few entries long and this runs per evaluation.
-    for (let c = 0; c < R * K; c++) rsuArr[c] = count[c] = 0;
-    for (let j = 0; j < S; j++) svArr[j] = 0;
+    rsuArr.fill(0);
+    svArr.fill(0);
+    count.fill(0);
     // Arrivals: the sums inside (10) and (16) (E5 per RSU).
     for (let i = 0; i < I; i++) {
       const t = tables[s.cvType[i]];
@@ -361,12 +361,12 @@ export class SlotModel {
     }
     this.#allocate(s, rsuArr, shares);
 
-    // Literal (unmasked) waiting charges every CV the other offloaders' wait (A6).
     const links = this.#links;
     links.sync(s);
     const J = R + S;
     const literal = p.waiting === "literal";
     const tauS = p.tauS;
+    // Literal (unmasked) waiting charges every CV the other offloaders' wait (A6).
     let svWaitAll = 0;
     if (literal) {
       for (let j = 0; j < S; j++) svWaitAll += svArr[j] / (2 * s.svCpuGflops[j]);

@@ -216,14 +216,13 @@ export function createDiffusionAgent(
         const stepPart = stepProducts();
         const bias = run.alloc(rows * E);
         const hidden = sizes.slice(1).map((n) => run.alloc(rows * n));
-        const x = run.put(noise[0]); // x^M ~ N(0, I), eq. (42)
+        const [x, w1x] = [run.put(noise[0]), at("w1x")]; // x^M ~ N(0, I), eq. (42)
         const f = Math.fround;
         for (let m = M; m >= 1; m--) {
           const [s, b, e] = [run.view(statePart, rows * E), run.view(bias, rows * E), m - 1];
           for (let r = 0; r < rows; r++) {
             for (let j = 0; j < E; j++) b[r * E + j] = f(s[r * E + j] + stepPart[e * E + j]);
           }
-          const w1x = at("w1x");
           run.dense({
             x,
             rows,

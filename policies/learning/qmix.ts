@@ -690,8 +690,11 @@ export class QmixLearner {
    * deterministic chain ("zero"), or `qDraws` draws per row ("mean").
    */
   noise(rows: number, rng: Rng): Tensor[] {
-    const n = this.opts.qNoise === "mean" ? rows * this.opts.qDraws : rows;
-    return this.noiseValues(rows, rng).map((v) => tf.tensor2d(v, [n, this.maxActions]));
+    return this.#noiseTensors(this.noiseValues(rows, rng));
+  }
+
+  #noiseTensors(values: Float32Array[]): Tensor[] {
+    return values.map((v) => tf.tensor2d(v, [v.length / this.maxActions, this.maxActions]));
   }
 
   /** The values of {@linkcode noise}'s tensors, drawn the same way. */
@@ -723,18 +726,12 @@ export class QmixLearner {
   act(input: Float32Array, mask: Float32Array, rows: number, rng: Rng): Float32Array {
     // A few rows: the same arithmetic without tensors (networks.ts `inferLogits`), except for
     // the mean over draws, which stays a tensor reduction.
+    const noise = this.noiseValues(rows, rng);
     if (this.agent.noiseSteps === 0 || this.opts.qNoise !== "mean") {
-      const noise = this.noiseValues(rows, rng);
       const logits = this.agent.inferLogits(input, rows, noise);
       if (logits) return maskedValues(logits, mask);
-      return this.#actTensors(
-        input,
-        mask,
-        rows,
-        noise.map((v) => tf.tensor2d(v, [rows, this.maxActions])),
-      );
     }
-    return this.#actTensors(input, mask, rows, this.noise(rows, rng));
+    return this.#actTensors(input, mask, rows, this.#noiseTensors(noise));
   }
 
   #actTensors(
