@@ -11,6 +11,13 @@
  * - `python.vector64_slots_per_s`: env-slots per second at 64 envs per call;
  *   `python.vector64_vs_engine`: its ratio to `python.engine_slots_per_s`,
  *   the mean of the engine measured just before and just after.
+ * - `python.engine_random_slots_per_s`: the engine alone in TypeScript on
+ *   the Python side's workload: 64 environments stepped in turn with random
+ *   masked actions of the same law (a uniform partition, a uniform feasible
+ *   node), drawn in TypeScript; `python.vector64_vs_engine_random` is the
+ *   vector's ratio to it. Random actions cost the model more than greedy's
+ *   (spread arrivals: the RSU's allocation is rarely one it has met), so
+ *   this ratio is the bridge's own overhead.
  * - `python.vector64_call_us` = write + wait + parse + the Python work
  *   (sampling actions); `python.vector64_engine_us` is the server's step of
  *   the 64 environments in-process; the rest of the wait is the transport
@@ -24,6 +31,10 @@
  */
 import { fileURLToPath } from "node:url";
 import { open } from "../app/serve.ts";
+import { parseScenario } from "../engine/scenario/load.ts";
+import { Env } from "../engine/sim/env.ts";
+import { Rng } from "../engine/rng.ts";
+import { compileWorld } from "../engine/world.ts";
 import { benchScenarioText, slotsPerSecond } from "./engine.ts";
 import { benchLearning } from "./learning.ts";
 
@@ -52,6 +63,41 @@ async function serverStepUs(scenario: string, envs: number, minMs: number): Prom
   return ((performance.now() - t0) / n) * 1000;
 }
 
+/**
+ * Env-slots per second of `envs` environments stepped in turn, every CV
+ * taking a random masked action: a uniform partition in 1..L+1 and a
+ * uniform node among its feasible ones (the law of bench/python_side.py's
+ * sampler). Episodes restart as the vector env's do.
+ */
+export function randomSlotsPerSecond(text: string, envs: number, minMs: number): number {
+  const world = compileWorld(parseScenario(text, "<bench>"));
+  const { cvCount: I, nodeCount: J } = world.info;
+  const rng = new Rng([1, 2, 3, 4]);
+  const pool = Array.from({ length: envs }, () => new Env(world));
+  let next = 1;
+  for (const env of pool) env.reset({ episode: next++ });
+  const partition = new Int32Array(I), target = new Int32Array(I), mask = new Uint8Array(J);
+  const feasible = new Int32Array(J);
+  const round = () => {
+    for (const env of pool) {
+      const obs = env.observation;
+      for (let i = 0; i < I; i++) {
+        partition[i] = 1 + rng.int(obs.table(i).L + 1);
+        obs.nodeMask(i, mask);
+        let n = 0;
+        for (let j = 0; j < J; j++) if (mask[j]) feasible[n++] = j;
+        target[i] = feasible[rng.int(n)];
+      }
+      if (env.step({ partition, target }).truncated) env.reset({ episode: next++ });
+    }
+  };
+  for (let k = 0; k < 30; k++) round(); // warm-up: one episode
+  let rounds = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs) (round(), rounds++);
+  return (envs * rounds) / ((performance.now() - t0) / 1000);
+}
+
 export async function benchPython(): Promise<Record<string, number>> {
   const dir = await Deno.makeTempDir({ prefix: "vecscene-bench-python-" });
   try {
@@ -60,6 +106,7 @@ export async function benchPython(): Promise<Record<string, number>> {
     // The engine before and after the Python side: their mean is the ratio's reference, so
     // that a drift of the machine's speed during the run does not bias it.
     const before = await slotsPerSecond(7, 5, "greedy", 3000);
+    const randomBefore = randomSlotsPerSecond(benchScenarioText(7, 5, "greedy"), 64, 2000);
     const engineUs = await serverStepUs(scenario, 64, 2000);
     const py = python();
     if (!py) {
@@ -74,7 +121,9 @@ export async function benchPython(): Promise<Record<string, number>> {
     if (out.code !== 0) throw new Error(`bench/python_side.py failed (exit ${out.code})`);
     const p = JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number>;
     const after = await slotsPerSecond(7, 5, "greedy", 3000);
+    const randomAfter = randomSlotsPerSecond(benchScenarioText(7, 5, "greedy"), 64, 2000);
     const engine = (before + after) / 2;
+    const engineRandom = (randomBefore + randomAfter) / 2;
     const torch = await new Deno.Command(py, {
       args: [`${ROOT}examples/python/qmix.py`, "--bench-update", "40", "--threads", "1"],
       env: { PYTHONPATH: `${ROOT}python` },
@@ -92,6 +141,8 @@ export async function benchPython(): Promise<Record<string, number>> {
       "python.roundtrip_us": p.roundtrip_us,
       "python.vector64_slots_per_s": p.vector64_slots_per_s,
       "python.vector64_vs_engine": p.vector64_slots_per_s / engine,
+      "python.engine_random_slots_per_s": engineRandom,
+      "python.vector64_vs_engine_random": p.vector64_slots_per_s / engineRandom,
       "python.vector64_call_us": p.vector64_call_us,
       "python.vector64_engine_us": engineUs,
       "python.vector64_write_us": p.vector64_write_us,
